@@ -1,0 +1,62 @@
+"""The gate decision and its reasons in words (DESIGN.md exit codes 0, 1, 3)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditor.judge.policy import Policy
+from auditor.model import Finding, severity_at_least
+
+
+def decide(
+    stages: Sequence[Mapping[str, Any]],
+    findings: Sequence[Finding],
+    risks: Sequence[Mapping[str, Any]],
+    analyzers: Sequence[Mapping[str, Any]],
+    policy: Policy,
+) -> dict[str, Any]:
+    reasons: list[str] = []
+    failed = False
+    for stage in stages:
+        if stage["status"] != "fail":
+            continue
+        failed = True
+        threshold = policy.threshold(stage["id"])
+        hits = [f for f in findings if f.stage == stage["id"] and f.status == "open"
+                and severity_at_least(f.severity, threshold)]
+        if hits:
+            by_rule = Counter(f.rule_id for f in hits)
+            listed = ", ".join(f"{r} x{n}" if n > 1 else r for r, n in sorted(by_rule.items())[:8])
+            more = "" if len(by_rule) <= 8 else f" and {len(by_rule) - 8} more rules"
+            reasons.append(f"stage {stage['id']}: {len(hits)} open finding(s) at or above {threshold} "
+                           f"({listed}{more})")
+        for c in stage["controls"]:
+            if c["rule_id"] in policy.required_controls and c["status"] in ("fail", "error"):
+                reasons.append(f"stage {stage['id']}: required control {c['rule_id']} ({c['title']}) is {c['status']}")
+    present = {c["rule_id"] for s in stages for c in s["controls"]}
+    for rid in policy.required_controls:
+        if rid not in present:
+            failed = True
+            reasons.append(f"required control {rid} is not among the enabled rules")
+    if policy.require_treatment:
+        for r in risks:
+            if r["status"] in ("untreated", "expired"):
+                failed = True
+                reasons.append(f"risk {r['id']} ({r['title']}) is {r['status']}: the policy requires a treatment")
+    broken = [a for a in analyzers if a["status"] == "failed"]
+    for a in broken:
+        reasons.append(f"analyzer {a['name']} failed: {a.get('reason') or 'unknown error'}")
+    if broken and not policy.allow_incomplete:
+        decision, code = "incomplete", 3
+        reasons.insert(0, "incomplete: the verdict cannot be trusted because an analyzer failed "
+                          "(fix it, or pass --allow-incomplete to judge without it)")
+    elif failed:
+        decision, code = "fail", 1
+    else:
+        decision, code = "pass", 0
+    for a in analyzers:
+        if a["status"] == "skipped":
+            reasons.append(f"analyzer {a['name']} skipped: {a.get('reason')}")
+    return {"decision": decision, "exit_code": code, "fail_on": policy.fail_on, "reasons": reasons}
