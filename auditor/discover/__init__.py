@@ -120,7 +120,7 @@ def _classify(root: Path, rel: str, config: Config) -> Asset | Skipped:
 
 
 def _exclude_spec(config: Config) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", [*ALWAYS_EXCLUDED, *(config.get("exclude") or [])])
+    return pathspec.GitIgnoreSpec.from_lines([*ALWAYS_EXCLUDED, *(config.get("exclude") or [])])
 
 
 def discover(root: Path, config: Config, files: Sequence[str] | None = None, mode: str = "full") -> Inventory:
@@ -153,7 +153,7 @@ def discover(root: Path, config: Config, files: Sequence[str] | None = None, mod
                 continue
             candidates.append(rel)
     excl = _exclude_spec(config)
-    user_excl = pathspec.PathSpec.from_lines("gitwildmatch", config.get("exclude") or [])
+    user_excl = pathspec.GitIgnoreSpec.from_lines(config.get("exclude") or [])
     assets: list[Asset] = []
     excluded = 0
     max_files = int(config.limit("max_files"))
@@ -163,13 +163,12 @@ def discover(root: Path, config: Config, files: Sequence[str] | None = None, mod
                 excluded += 1
                 skipped.append(Skipped(_safe_name(rel), "excluded by configuration"))
             continue
-        if len(assets) >= max_files:
-            skipped.append(Skipped(_safe_name(rel), f"over the limit of {max_files} files (limits.max_files)"))
-            continue
         item = _classify(root, rel, config)
         if isinstance(item, Skipped):
             if item.reason != "directory":
                 skipped.append(item)
+        elif len(assets) >= max_files:
+            skipped.append(Skipped(item.path, f"over the limit of {max_files} files (limits.max_files)"))
         else:
             assets.append(item)
     return Inventory(

@@ -32,7 +32,7 @@ def _spec(dir_path: Path) -> pathspec.PathSpec | None:
         lines = ignore.read_text("utf-8", "replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def walk(root: Path, max_depth: int) -> WalkResult:

@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from auditor.model import Finding, RawFinding, Rule
 
+# wrapped third-party tools: when one of our own rules reports the same weakness, ours is kept
+WRAPPED = {"bandit", "modelscan", "pip-audit"}
+
 _WS = re.compile(r"\s+")
 _DIGITS_IN_MESSAGE = re.compile(r"\b(line|lines|cell) \d+\b")
 
@@ -59,7 +62,6 @@ def build(
 def dedupe(findings: list[Finding], rules: Mapping[str, Rule]) -> list[Finding]:
     """Two findings on the same path, cell and line whose rules share a ``weakness`` are one: the one
     from our own analyzers is kept (wrapped tools second), the other's rule is noted on it."""
-    wrapped = {"bandit", "modelscan"}
     groups: dict[tuple[str, int, int, str], list[Finding]] = defaultdict(list)
     rest: list[Finding] = []
     for f in findings:
@@ -69,7 +71,7 @@ def dedupe(findings: list[Finding], rules: Mapping[str, Rule]) -> list[Finding]:
         else:
             rest.append(f)
     for group in groups.values():
-        group.sort(key=lambda f: (f.analyzer in wrapped, -_rank(f.severity), f.rule_id))
+        group.sort(key=lambda f: (f.analyzer in WRAPPED, -_rank(f.severity), f.rule_id))
         keep = group[0]
         if len(group) > 1:
             props = dict(keep.properties)

@@ -47,7 +47,7 @@ class Waiver:
             return False
         if self.fingerprint and self.fingerprint != f.fingerprint:
             return False
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", [self.path])
+        spec = pathspec.GitIgnoreSpec.from_lines([self.path])
         return self.path in (f.path, "*", "**") or spec.match_file(f.path)
 
     def to_dict(self, today: dt.date) -> dict[str, Any]:
