@@ -20,8 +20,11 @@ OUTPUTS = ("results.json", "report.html", "report.pdf", "results.sarif", "junit.
 def run(demo: Path, out: Path, vuln_db: str | None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     args = ["scan", str(demo), *[a for name in OUTPUTS for a in ("-o", str(out / name))]]
-    if vuln_db:
+    if vuln_db and Path(vuln_db).exists():
         args += ["--vuln-db", vuln_db]
+    elif vuln_db:
+        print(f"demo: no offline vulnerability database at {vuln_db}; pip-audit will use its online services",
+              file=sys.stderr)
     rc = cli_main(args)
     results = out / "results.json"
     if not results.exists():
