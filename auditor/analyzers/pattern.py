@@ -1,0 +1,307 @@
+"""``pattern``: regular expressions over text files, declared in rules.
+
+Each file is read once (up to a size cap) whatever the number of rules; a rule's ``keywords`` are a
+cheap substring prefilter (file level, then line level) before any regex runs. Lines are matched one
+by one (``multiline: true`` matches the whole text instead); long lines and big texts are matched in
+bounded, overlapping slices so that a pathological line cannot stall the scan. Notebooks are searched
+cell by cell (sources and outputs) and findings name the cell and the line within it.
+
+Secrets (``secret: true``) never leave the analyzer in clear: message, snippet and fingerprint key
+carry the first four characters and ``****`` only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from auditor import notebooks
+from auditor.analyzers import _text
+from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
+from auditor.errors import RuleError
+from auditor.model import Asset, RawFinding, Rule
+
+TEXT_KINDS = frozenset({
+    "python", "notebook", "dependency", "container", "iac", "pipeline", "config", "data", "doc", "other",
+})
+LINE_SLICE = 4000  # characters of one line matched at a time
+LINE_OVERLAP = 256
+TEXT_SLICE = 65536  # characters of a whole text matched at a time (multiline rules)
+TEXT_OVERLAP = 4096
+MAX_FINDINGS_PER_RULE_FILE = 50
+DEFAULT_MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+
+_STR_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    regex: re.Pattern[str]
+    group: str | int
+    files: tuple[str, ...]
+    exclude: tuple[str, ...]
+    keywords: tuple[str, ...]
+    multiline: bool
+    secret: bool
+    min_entropy: float | None
+    allow: tuple[re.Pattern[str], ...]
+    not_regex: re.Pattern[str] | None
+
+    def wants(self, asset: Asset) -> bool:
+        if asset.kind not in self.rule.applies_to:
+            return False
+        if self.files and not _text.glob_match(self.files, asset.path):
+            return False
+        return not (self.exclude and _text.glob_match(self.exclude, asset.path))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A text searched on its own: a whole file, or one notebook cell's source or output."""
+
+    text: str
+    cell: int | None = None
+    output: bool = False
+
+
+def _compile(rule: Rule) -> _Compiled:
+    m = rule.match
+
+    def rx(value: str, field: str, flags: int = 0) -> re.Pattern[str]:
+        try:
+            return re.compile(value, flags)
+        except re.error as exc:
+            raise RuleError(f"rule {rule.id}: field 'match.{field}': invalid regular expression: {exc}") from exc
+
+    flags = (re.IGNORECASE if m.get("ignore_case") else 0) | (re.MULTILINE if m.get("multiline") else 0)
+    regex = rx(m["regex"], "regex", flags)
+    group: str | int = 0
+    for name in ("secret", "evidence"):
+        if name in regex.groupindex:
+            group = name
+            break
+    return _Compiled(
+        rule=rule, regex=regex, group=group, files=tuple(m.get("files") or ()),
+        exclude=tuple(m.get("exclude") or ()),
+        keywords=tuple(k.lower() for k in m.get("keywords") or ()),
+        multiline=bool(m.get("multiline")), secret=bool(m.get("secret")),
+        min_entropy=m.get("min_entropy"),
+        allow=tuple(rx(a, "allow", re.IGNORECASE) for a in m.get("allow") or ()),
+        not_regex=rx(m["not_regex"], "not_regex", re.IGNORECASE if m.get("ignore_case") else 0)
+        if m.get("not_regex") else None,
+    )
+
+
+def _slices(text: str, size: int, overlap: int) -> Iterator[tuple[int, str]]:
+    if len(text) <= size:
+        yield 0, text
+        return
+    step = size - overlap
+    for start in range(0, len(text), step):
+        yield start, text[start:start + size]
+        if start + size >= len(text):
+            break
+
+
+def _candidate_lines(c: _Compiled, low: str, index: _text.LineIndex, aligned: bool) -> Sequence[int]:
+    if not c.keywords or not aligned:
+        return range(1, len(index) + 1)
+    lines: set[int] = set()
+    for kw in c.keywords:
+        pos = low.find(kw)
+        while pos != -1:
+            line = index.line_of(pos)
+            lines.add(line)
+            # continue after this line: one hit per line is enough
+            _, end = index.span(line)
+            pos = low.find(kw, end + 1)
+    return sorted(lines)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int  # absolute offsets in the segment text
+    end: int
+    sstart: int  # secret/evidence group span
+    send: int
+
+
+def _hits(c: _Compiled, seg: _Segment, low: str, index: _text.LineIndex) -> Iterator[_Hit]:
+    seen: set[tuple[int, int]] = set()
+
+    def emit(base: int, m: re.Match[str]) -> _Hit | None:
+        gs, ge = m.span(c.group)
+        if gs < 0:
+            gs, ge = m.span(0)
+        key = (base + gs, base + ge)
+        if key in seen or m.end() == m.start():
+            return None
+        seen.add(key)
+        return _Hit(base + m.start(), base + m.end(), base + gs, base + ge)
+
+    if c.multiline:
+        for base, chunk in _slices(seg.text, TEXT_SLICE, TEXT_OVERLAP):
+            for m in c.regex.finditer(chunk):
+                hit = emit(base, m)
+                if hit:
+                    yield hit
+        return
+    aligned = len(low) == len(seg.text)
+    for line in _candidate_lines(c, low, index, aligned):
+        ls, le = index.span(line)
+        text = seg.text[ls:le]
+        for base, chunk in _slices(text, LINE_SLICE, LINE_OVERLAP):
+            for m in c.regex.finditer(chunk):
+                hit = emit(ls + base, m)
+                if hit:
+                    yield hit
+
+
+def _redacted_line(text: str, ls: int, le: int, hit: _Hit, secret: str) -> str:
+    """The line [ls, le) with the secret (or the part of it on this line) masked."""
+    line = text[ls:le]
+    if hit.sstart >= ls:
+        rel = hit.sstart - ls
+        line = line[:rel] + _text.redact(secret) + (line[rel + len(secret):] if hit.send <= le else "")
+    else:
+        line = "****" + (line[hit.send - ls:] if hit.send <= le else "")
+    return _text.redact_in(line, [secret])
+
+
+class PatternAnalyzer(BaseAnalyzer):
+    name = "pattern"
+    kinds = TEXT_KINDS
+    match_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["regex"],
+        "properties": {
+            "regex": {"type": "string", "minLength": 1,
+                      "description": "Python re pattern; group 'secret' (or 'evidence') marks what to report"},
+            "ignore_case": {"type": "boolean"},
+            "multiline": {"type": "boolean", "description": "match the whole text, ^/$ at line bounds"},
+            "files": {**_STR_LIST, "description": "gitignore-style globs on the relative path"},
+            "exclude": _STR_LIST,
+            "keywords": {**_STR_LIST, "description": "literal prefilter: one must occur (any case)"},
+            "secret": {"type": "boolean", "description": "redact the match: first 4 chars then ****"},
+            "min_entropy": {"type": "number", "minimum": 0},
+            "allow": {**_STR_LIST, "description": "regexes for placeholders; a matching secret is ignored"},
+            "not_regex": {"type": "string", "minLength": 1,
+                          "description": "a line that also matches this is ignored"},
+        },
+    }
+
+    def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
+        compiled = [_compile(r) for r in rules if r.enabled]
+        max_bytes = int(ctx.setting(self.name, "max_bytes", _text.DEFAULT_MAX_BYTES))
+        max_nb = int(ctx.setting(self.name, "max_notebook_bytes", DEFAULT_MAX_NOTEBOOK_BYTES))
+        findings: list[RawFinding] = []
+        files = 0
+        truncated: list[str] = []
+        binary = 0
+        unreadable: list[str] = []
+        for asset in sorted(assets, key=lambda a: a.path):
+            wanted = [c for c in compiled if c.wants(asset)]
+            if not wanted:
+                continue
+            cap = max_nb if asset.kind == "notebook" else max_bytes
+            try:
+                data, cut = _text.read_bytes(asset.abspath, cap)
+            except OSError as exc:
+                unreadable.append(f"{asset.path} ({exc.strerror})")
+                continue
+            if _text.is_binary(data):
+                binary += 1
+                continue
+            files += 1
+            if cut:
+                truncated.append(asset.path)
+            for seg in self._segments(asset, data, cut):
+                findings.extend(self._scan_segment(asset, seg, wanted))
+        notes: list[str] = []
+        if truncated:
+            notes.append(f"{len(truncated)} file(s) searched only in their first {max_bytes} bytes: "
+                         f"{', '.join(truncated[:5])}{' ...' if len(truncated) > 5 else ''} "
+                         f"(raise analyzers.pattern.max_bytes)")
+        if binary:
+            notes.append(f"{binary} binary file(s) not searched")
+        if unreadable:
+            notes.append(f"unreadable: {', '.join(unreadable[:5])}")
+        return AnalyzerOutput(findings=findings, files=files, notes=notes)
+
+    @staticmethod
+    def _segments(asset: Asset, data: bytes, truncated: bool) -> list[_Segment]:
+        if asset.kind == "notebook" and not truncated:
+            try:
+                doc = notebooks.load_json(data)
+                cells = notebooks.cells(doc)
+            except notebooks.NotebookError:
+                return [_Segment(_text.decode(data))]
+            segs = [_Segment(notebooks.cell_text(c), cell=i) for i, c in enumerate(cells, start=1)]
+            segs.extend(_Segment(text, cell=i, output=True) for i, text in notebooks.outputs_text(data))
+            return segs
+        return [_Segment(_text.decode(data))]
+
+    def _scan_segment(self, asset: Asset, seg: _Segment, rules: Sequence[_Compiled]) -> Iterator[RawFinding]:
+        low: str | None = None
+        index: _text.LineIndex | None = None
+        for c in rules:
+            if c.keywords:
+                if low is None:
+                    low = seg.text.lower()
+                if not any(k in low for k in c.keywords):
+                    continue
+            if index is None:
+                index = _text.LineIndex(seg.text)
+            count = 0
+            reported: set[tuple[int, str]] = set()
+            for hit in _hits(c, seg, low if low is not None else "", index):
+                finding = self._finding(asset, seg, c, hit, index, reported)
+                if finding is None:
+                    continue
+                yield finding
+                count += 1
+                if count >= MAX_FINDINGS_PER_RULE_FILE:
+                    break
+
+    @staticmethod
+    def _finding(asset: Asset, seg: _Segment, c: _Compiled, hit: _Hit, index: _text.LineIndex,
+                 reported: set[tuple[int, str]]) -> RawFinding | None:
+        text = seg.text
+        evidence = text[hit.sstart:hit.send]
+        if any(a.search(evidence) for a in c.allow):
+            return None
+        if c.min_entropy is not None and _text.shannon_entropy(evidence) < c.min_entropy:
+            return None
+        line_no = index.line_of(hit.start)
+        ls, le = index.span(line_no)
+        if c.not_regex is not None and c.not_regex.search(text[ls:le]):
+            return None
+        if (line_no, evidence) in reported:
+            return None
+        reported.add((line_no, evidence))
+        end_line = index.line_of(max(hit.start, hit.end - 1))
+        where = ""
+        if seg.cell is not None:
+            where = f" in the output of cell {seg.cell}" if seg.output else f" in cell {seg.cell}"
+        if c.secret:
+            shown = _text.redact(evidence)
+            line = _redacted_line(text, ls, le, hit, evidence)
+            whole = text[hit.start:hit.sstart] + shown + text[hit.send:hit.end]
+            key = " ".join(whole.split())[:200] + "#" + _text.secret_digest(evidence)
+            message = f"{c.rule.title}{where}: {shown}"
+        else:
+            line = text[ls:le]
+            key = " ".join(text[hit.start:hit.end].split())[:200]
+            message = f"{c.rule.title}{where}: {_text.clip(' '.join(evidence.split()), 0, 0, 120)}"
+        rel_start = max(0, min(hit.start, le) - ls)
+        snippet = _text.mask_known_tokens(_text.clip(line, rel_start, rel_start + (hit.end - hit.start)))
+        props = {"notebook_output": True, "output_line": line_no} if seg.output else {}
+        return RawFinding(
+            rule_id=c.rule.id, path=asset.path, message=_text.mask_known_tokens(message),
+            start_line=None if seg.output else line_no, end_line=None if seg.output else end_line,
+            snippet=snippet, kind=asset.kind, fingerprint_key=_text.mask_known_tokens(key),
+            cell=seg.cell, properties=props,
+        )
