@@ -10,7 +10,7 @@ Helm templates (``{{ }}``) are skipped with a note; an unparsable file is a note
 Match language (``match_schema``)
 ---------------------------------
 ``files`` / ``exclude``
-    path globs (fnmatch on the repository-relative path; ``**/`` prefixes also match top level).
+    gitignore-style globs on the repository-relative path (as the ``pattern`` analyzer).
 ``formats``
     asset formats to consider (``kubernetes``, ``compose``, ``github-actions``, ``ci``, ...).
 ``documents``
@@ -46,13 +46,13 @@ A path that selects several nodes holds when any of them satisfies the operators
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.analyzers import _text as textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.model import Asset, RawFinding, Rule
 
@@ -611,22 +611,15 @@ def _validate_rule(rule: Rule) -> None:
         parse_path(p)
 
 
-def _glob(path: str, pattern: str) -> bool:
-    if fnmatch.fnmatch(path, pattern):
-        return True
-    if pattern.startswith("**/"):
-        return fnmatch.fnmatch(path, pattern[3:])
-    return False
-
-
 def _selects_file(match: Mapping[str, Any], asset: Asset) -> bool:
     fmts = match.get("formats")
     if fmts and asset.format not in fmts:
         return False
     files = match.get("files")
-    if files and not any(_glob(asset.path, g) for g in files):
+    if files and not textutil.glob_match(files, asset.path):
         return False
-    return not any(_glob(asset.path, g) for g in match.get("exclude") or [])
+    exclude = match.get("exclude")
+    return not (exclude and textutil.glob_match(exclude, asset.path))
 
 
 def _document_selected(match: Mapping[str, Any], doc: Node) -> bool:
