@@ -33,6 +33,12 @@ ANALYZERS: dict[str, str] = {
     "metrics": "auditor.analyzers.metrics:MetricsAnalyzer",
 }
 
+# analyzers whose findings for a file depend on that file alone: the engine shards their file list
+# over the cores and caches their results per file (tests/core/test_per_file.py checks the claim)
+PER_FILE: frozenset[str] = frozenset({
+    "pattern", "python-call", "bandit", "pickle", "model-format", "modelscan", "dockerfile", "terraform",
+})
+
 # findings the judge itself raises (suppression and waiver problems); not an analyzer to run
 JUDGE_SOURCE = "judge"
 
@@ -49,6 +55,24 @@ def load(name: str) -> Analyzer:
     factory: Any = getattr(module, attr)
     analyzer: Analyzer = factory()
     return analyzer
+
+
+def _class(name: str) -> Any:
+    module_name, _, attr = ANALYZERS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def kinds(name: str) -> frozenset[str]:
+    """The asset kinds an analyzer reads, from its class (no instance, no heavy imports)."""
+    value: frozenset[str] = frozenset(_class(name).kinds)
+    return value
+
+
+def version_of(name: str) -> str | None:
+    try:
+        return load(name).version()
+    except Exception:  # noqa: BLE001 - a broken analyzer is reported when it runs
+        return None
 
 
 def match_schema(name: str) -> dict[str, Any] | None:
