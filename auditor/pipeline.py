@@ -29,6 +29,23 @@ SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
+class DiffBase:
+    """Findings present at a git ref (``--diff-base``, built by auditor/diffbase.py): applied like a
+    baseline, so only findings new since that ref are open."""
+
+    ref: str
+    commit: str
+    fingerprints: frozenset[str]
+    files: int = 0
+    base_incomplete: bool = False
+
+    def to_dict(self, matched: int) -> dict[str, Any]:
+        return {"ref": self.ref, "commit": self.commit, "files": self.files,
+                "fingerprints": len(self.fingerprints), "matched": matched,
+                "base_incomplete": self.base_incomplete}
+
+
+@dataclass(frozen=True)
 class ScanRequest:
     root: Path
     root_label: str  # the path as the user gave it, for target.root
@@ -41,6 +58,7 @@ class ScanRequest:
     baseline: Path | None = None
     outputs: Mapping[str, Path] = field(default_factory=dict)
     today: dt.date | None = None
+    diff_base: DiffBase | None = None
 
 
 def _now() -> str:
@@ -75,12 +93,21 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
     if req.baseline is not None:
         known = baseline_mod.load(req.baseline)
         found, matched = baseline_mod.apply(found, known)
-    found.extend(_judge_findings(catalog, sups, wlist, today))
+    diff_matched = 0
+    if req.diff_base is not None:
+        found, diff_matched = baseline_mod.apply(
+            found, req.diff_base.fingerprints,
+            reason=f"present at {req.diff_base.ref} ({req.diff_base.commit[:12]}): not new in this change")
+    analyzer_rules = {rid for r in runs for rid in r.rules}
+    found.extend(_judge_findings(catalog, sups, wlist, today, analyzer_rules, partial=req.mode != "full"))
     found.sort(key=Finding.sort_key)
 
     kinds_present = frozenset(a.kind for a in inventory.assets)
     statuses = {r.name: r.status for r in runs}
-    rules_run = {rid for r in runs for rid in r.rules} | {r.id for r in catalog.enabled() if r.source == "judge"}
+    # on a partial scan (files, pre-commit) the judge's repository-level checks (unused or expired
+    # waivers) cannot be judged: their controls are not applicable rather than passed
+    rules_run = analyzer_rules | {r.id for r in catalog.enabled() if r.source == "judge"
+                                  and (req.mode == "full" or r.scope != "repo")}
     plan = ratp.load_plan(inventory.root, req.config)
     risks = ratp.risk_register(catalog, found, kinds_present, plan, today)
     stages = controls.build_stages(catalog, found, kinds_present, statuses, rules_run, req.policy)
@@ -118,6 +145,7 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
             waiver_file.is_relative_to(inventory.root) else (str(waiver_file) if waiver_file else None),
             "baseline": {"path": str(req.baseline), "fingerprints": len(known), "matched": matched}
             if req.baseline else None,
+            "diff_base": req.diff_base.to_dict(diff_matched) if req.diff_base else None,
             "excluded_files": inventory.excluded,
         },
         "policy": {"fail_on": req.policy.fail_on, "stage_fail_on": dict(req.policy.stage_fail_on),
@@ -133,15 +161,21 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
 
 
 def _judge_findings(catalog: Catalog, sups: Sequence[suppress.Suppression], wlist: Sequence[waivers.Waiver],
-                    today: dt.date) -> list[Finding]:
+                    today: dt.date, rules_run: frozenset[str] | set[str] | None = None,
+                    partial: bool = False) -> list[Finding]:
     raws: list[tuple[str, RawFinding]] = []
     for rule_id, s, message in suppress.problems(sups, frozenset(catalog.rules)):
+        if rule_id == "AUDIT-SUPPRESS-002" and rules_run is not None and any(
+                r in catalog.rules and r not in rules_run for r in s.rules):
+            continue  # a rule it names did not run (not in this mode, analyzer skipped): cannot tell
         if catalog.rules.get(rule_id) and catalog.rules[rule_id].enabled:
             raws.append(("judge", RawFinding(rule_id=rule_id, path=s.path, message=message, start_line=s.line,
                                              cell=s.cell, fingerprint_key=f"{','.join(s.rules)}|{s.reason}")))
     for w in wlist:
         status = w.status(today)
         wrule: str | None = {"expired": "AUDIT-WAIVER-001", "unused": "AUDIT-WAIVER-002"}.get(status)
+        if partial and not (status == "expired" and w.findings):
+            wrule = None  # only some files were scanned: a waiver's findings may be elsewhere
         if wrule and catalog.rules.get(wrule) and catalog.rules[wrule].enabled:
             msg = (f"waiver #{w.index} for {w.rule} on '{w.path}' (owner {w.owner}) "
                    + (f"expired on {w.expires.isoformat()}; {w.findings} finding(s) re-opened" if status == "expired"

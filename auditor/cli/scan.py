@@ -51,6 +51,9 @@ def _target(paths: tuple[str, ...], root_opt: str | None) -> tuple[Path, str, li
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule pack folder.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Baseline file: known findings do not fail the gate.")
+@click.option("--diff-base", "diff_base", metavar="REF",
+              help="Gate only findings new since this git ref (pull requests): the tree at REF is scanned "
+                   "with the same config and its findings count as baselined.")
 @click.option("--vuln-db", type=click.Path(), help="Local OSV database (folder or zip): implies offline lookups.")
 @click.option("--offline", is_flag=True, help="Never use the network (needs --vuln-db or a cached database).")
 @click.option("--resolve-deps", is_flag=True, help="Let pip-audit resolve unpinned dependencies (RUNS pip).")
@@ -64,7 +67,7 @@ def _target(paths: tuple[str, ...], root_opt: str | None) -> tuple[Path, str, li
 @click.option("-q", "--quiet", is_flag=True, help="Print only the gate line.")
 def scan(paths: tuple[str, ...], outputs: tuple[str, ...], fmt: str, fail_on: str | None, stages: tuple[str, ...],
          until: str | None, config_path: str | None, rule_dirs: tuple[str, ...], baseline: str | None,
-         vuln_db: str | None, offline: bool, resolve_deps: bool, jobs: int | None, no_cache: bool,
+         diff_base: str | None, vuln_db: str | None, offline: bool, resolve_deps: bool, jobs: int | None, no_cache: bool,
          cache_dir: str | None, pre_commit: bool, root_opt: str | None, allow_incomplete: bool,
          output_in_target: bool, quiet: bool) -> int:
     """Scan a repository (or the given files) and gate on the result."""
@@ -90,6 +93,12 @@ def scan(paths: tuple[str, ...], outputs: tuple[str, ...], fmt: str, fail_on: st
                       files=files, mode=mode, baseline=Path(baseline) if baseline else
                       (Path(cfg.get("baseline")) if cfg.get("baseline") else None), outputs=out_map)
     err = Console(file=sys.stderr, markup=False, highlight=False, emoji=False)
+    if diff_base:
+        from dataclasses import replace
+
+        from auditor import diffbase
+
+        req = replace(req, diff_base=diffbase.build(req, diff_base))
     show_progress = sys.stderr.isatty() and not pre_commit and not quiet
     if show_progress:
         with Progress(TextColumn("analyzing"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),

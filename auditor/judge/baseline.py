@@ -36,13 +36,14 @@ def build(results: Mapping[str, Any]) -> bytes:
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 
-def apply(findings: Sequence[Finding], known: Iterable[str]) -> tuple[list[Finding], int]:
+def apply(findings: Sequence[Finding], known: Iterable[str],
+          reason: str = "present in the baseline") -> tuple[list[Finding], int]:
     known_set = frozenset(known)
     matched = 0
     out = []
     for f in findings:
         if f.status == "open" and f.fingerprint in known_set:
             matched += 1
-            f = replace(f, status="baselined", status_reason="present in the baseline")
+            f = replace(f, status="baselined", status_reason=reason)
         out.append(f)
     return out, matched

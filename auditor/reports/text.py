@@ -57,6 +57,13 @@ def render_console(console: Console, results: Mapping[str, Any], compact: bool =
     open_findings = [f for f in results.get("findings", []) if f.get("status") == "open"]
     for f in open_findings:
         line = Text()
+        if compact:  # pre-commit: `path:line RULE-ID message [severity]`, one line each, editor-clickable
+            line.append(location(f), style="bold")
+            line.append(f" {f['rule_id']} ", style="magenta")
+            line.append(clean(f.get("message", "")))
+            line.append(f" [{f['severity']}]", style=SEV_STYLE.get(f["severity"], ""))
+            console.print(line, soft_wrap=True)
+            continue
         line.append(f"{f['severity'].upper():8}", style=SEV_STYLE.get(f["severity"], ""))
         line.append(" ")
         line.append(location(f), style="bold")
