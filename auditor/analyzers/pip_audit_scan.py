@@ -163,8 +163,11 @@ class PipAuditAnalyzer:
         notes: list[str] = list(mset.notes)
         not_audited = []
         audited: list[Requirement] = []
+        pinned = {r.normalized for r in reqs if not_audited_reason(r) is None}
         for r in reqs:
             reason = not_audited_reason(r)
+            if reason and r.normalized in pinned:
+                continue  # a range here, but an exact pin elsewhere is audited
             if reason:
                 not_audited.append({"name": r.name, "specifier": r.specifier, "url": r.url, "path": r.path,
                                     "line": r.line, "reason": reason})
