@@ -8,7 +8,6 @@ the issue's size; tests of the harness use a tiny scale). The same seed gives th
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import struct
@@ -47,7 +46,7 @@ BODY = [
 
 
 def python_file(rng: random.Random, idx: int) -> str:
-    lines = ['"""Module %d of the synthetic training pipeline."""' % idx, ""]
+    lines = [f'"""Module {idx} of the synthetic training pipeline."""', ""]
     lines += sorted(set(rng.sample(IMPORTS, rng.randint(3, 8))))
     lines += ["", "logger = logging.getLogger(__name__)", ""]
     for c in range(rng.randint(1, 3)):
