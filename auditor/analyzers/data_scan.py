@@ -38,7 +38,9 @@ _SAMPLED_CHECKS = frozenset({"pii", "not-verified", "protected-attributes", "lab
 
 class DataAnalyzer(BaseAnalyzer):
     name = "data"
-    kinds = frozenset({"data", "notebook", "model", "config", "other"})
+    # doc and python too: dataset cards and fairness evidence are read from them, and the engine's
+    # cache key for a whole-repository analyzer covers exactly the assets it is given
+    kinds = frozenset({"data", "notebook", "model", "config", "other", "doc", "python"})
     match_schema: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,

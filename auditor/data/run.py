@@ -84,7 +84,12 @@ class Run:
         return self.ctx.root
 
     def setting(self, key: str, default: Any = None) -> Any:
-        return self.ctx.setting("data", key, default)
+        """``analyzers.data.<key>`` from the scan options, else from the configuration document."""
+        value = self.ctx.setting("data", key)
+        if value is None:
+            section = (self.ctx.config.get("analyzers") or {}).get("data") or {}
+            value = section.get(key)
+        return default if value is None else value
 
     # ------------------------------------------------------------------ sampling
 
