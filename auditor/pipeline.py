@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.analyzers.interface import ScanOptions
+from auditor.cache import ResultCache
 from auditor.config import Config
 from auditor.discover import Inventory, discover
 from auditor.engine import AnalyzerRun, ProgressFn
@@ -59,6 +60,8 @@ class ScanRequest:
     outputs: Mapping[str, Path] = field(default_factory=dict)
     today: dt.date | None = None
     diff_base: DiffBase | None = None
+    # the result cache folder (None: no cache)
+    cache_dir: Path | None = None
 
 
 def _now() -> str:
@@ -70,8 +73,13 @@ def scan(req: ScanRequest, progress: ProgressFn | None = None) -> dict[str, Any]
     today = req.today or dt.date.today()
     inventory = discover(req.root, req.config, files=req.files, mode=req.mode)
     timeout = float(req.config.limit("analyzer_timeout"))
-    runs = run_analyzers(inventory, req.catalog.enabled(), req.options, req.config.data, req.outputs,
-                         timeout=timeout, progress=progress)
+    cache = ResultCache(req.cache_dir) if req.cache_dir is not None else None
+    try:
+        runs = run_analyzers(inventory, req.catalog.enabled(), req.options, req.config.data, req.outputs,
+                             timeout=timeout, progress=progress, cache=cache, catalog=req.catalog)
+    finally:
+        if cache is not None:
+            cache.close()
     return judge(req, inventory, runs, started, today)
 
 
@@ -88,6 +96,9 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
     waiver_file = waivers.find_file(inventory.root, req.config.get("waivers"))
     wlist = waivers.load(waiver_file) if waiver_file else []
     found, wlist = waivers.apply(found, wlist, today)
+    # risk acceptance in ratp.yaml waives findings; an expired one re-opens what its waivers waived
+    plan = ratp.load_plan(inventory.root, req.config, catalog)
+    found = ratp.apply_acceptances(found, plan, wlist, today)
     matched = 0
     known: frozenset[str] = frozenset()
     if req.baseline is not None:
@@ -108,7 +119,6 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
     # waivers) cannot be judged: their controls are not applicable rather than passed
     rules_run = analyzer_rules | {r.id for r in catalog.enabled() if r.source == "judge"
                                   and (req.mode == "full" or r.scope != "repo")}
-    plan = ratp.load_plan(inventory.root, req.config)
     risks = ratp.risk_register(catalog, found, kinds_present, plan, today)
     stages = controls.build_stages(catalog, found, kinds_present, statuses, rules_run, req.policy)
     analyzers = [r.to_dict() for r in runs]

@@ -38,6 +38,21 @@ def _target(paths: tuple[str, ...], root_opt: str | None) -> tuple[Path, str, li
     return root, root_opt or ".", list(paths), "files"
 
 
+def _cache_dir(root: Path, disabled: bool, chosen: str | None) -> Path | None:
+    """The cache folder: never inside the scanned tree (a scan writes nothing there)."""
+    if disabled:
+        return None
+    from auditor.cache import default_dir
+
+    path = Path(chosen).expanduser() if chosen else default_dir()
+    try:
+        path.absolute().resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
+    raise UsageError(f"{path}: the cache folder is inside the scanned tree; choose another --cache-dir "
+                     f"(or --no-cache)")
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
@@ -91,7 +106,8 @@ def scan(paths: tuple[str, ...], outputs: tuple[str, ...], fmt: str, fail_on: st
     out_map = {reports.format_for_path(p).value: p for p in out_paths}
     req = ScanRequest(root=root, root_label=label, config=cfg, catalog=catalog, policy=pol, options=options,
                       files=files, mode=mode, baseline=Path(baseline) if baseline else
-                      (Path(cfg.get("baseline")) if cfg.get("baseline") else None), outputs=out_map)
+                      (Path(cfg.get("baseline")) if cfg.get("baseline") else None), outputs=out_map,
+                      cache_dir=_cache_dir(root, no_cache, cache_dir or cfg.get("cache_dir")))
     err = Console(file=sys.stderr, markup=False, highlight=False, emoji=False)
     if diff_base:
         from dataclasses import replace
