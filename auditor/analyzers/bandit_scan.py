@@ -105,9 +105,10 @@ def _issue(i: Any) -> BanditIssue:
                        end_line=int(max(lines)) if lines else int(i.lineno), cwe=int(cwe) if cwe else None)
 
 
-def run_bandit(sources: Sequence[Source], exclude: Sequence[str] = (), honor_nosec: bool = False
-               ) -> tuple[list[BanditIssue], list[tuple[str, str]]]:
-    """Run bandit in-process over in-memory sources. Returns (issues, skipped (label, reason))."""
+def run_bandit(sources: Sequence[Source], exclude: Sequence[str] = (), honor_nosec: bool = False,
+               in_memory: bool | None = None) -> tuple[list[BanditIssue], list[tuple[str, str]]]:
+    """Run bandit in-process over in-memory sources. Returns (issues, skipped (label, reason)).
+    ``in_memory=False`` forces the temporary-copy path (used when bandit lacks the in-memory entry)."""
     from bandit.core import config as b_config
     from bandit.core import manager as b_manager
 
@@ -116,7 +117,9 @@ def run_bandit(sources: Sequence[Source], exclude: Sequence[str] = (), honor_nos
     profile = {"exclude": set(exclude)} if exclude else None
     mgr = b_manager.BanditManager(conf, "file", profile=profile, ignore_nosec=not honor_nosec, quiet=True)
     labels = [s.label for s in sources]
-    if hasattr(mgr, "_parse_file"):
+    if in_memory is None:
+        in_memory = hasattr(mgr, "_parse_file")
+    if in_memory:
         mgr.files_list = list(labels)
         remaining = list(labels)
         for s in sources:

@@ -94,7 +94,7 @@ def _licenses(expression: str | None) -> list[Any]:
     try:
         from cyclonedx.contrib.license.factories import LicenseFactory
     except ImportError:  # older cyclonedx-python-lib
-        from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef]
+        from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef,unused-ignore]
     try:
         return [LicenseFactory().make_from_string(expression)]
     except Exception:  # noqa: BLE001 - an odd licence text must not break the SBOM
