@@ -28,6 +28,7 @@ ANALYZERS: dict[str, str] = {
     # deploy / serve / monitor
     "dockerfile": "auditor.analyzers.dockerfile:DockerfileAnalyzer",
     "terraform": "auditor.analyzers.terraform:TerraformAnalyzer",
+    "serving": "auditor.analyzers.serving:ServingAnalyzer",
     # governance
     "ratp": "auditor.analyzers.ratp_plan:RatpAnalyzer",
     "metrics": "auditor.analyzers.metrics:MetricsAnalyzer",

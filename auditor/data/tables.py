@@ -126,9 +126,11 @@ def read_csv(path: Path, rel: str, size: int, max_rows: int, max_bytes: int, del
              fmt: str = "csv") -> Sample:
     raw, more = read_prefix(path, max_bytes)
     text = _decode(raw)
+    dropped = 0
     if more:
         cut = text.rfind("\n")
         if cut > 0:
+            dropped = len(text) - cut - 1
             text = text[: cut + 1]
     if delimiter is None:
         delimiter = sniff_delimiter(text[: text.find("\n")] if "\n" in text else text[:65536])
@@ -151,6 +153,9 @@ def read_csv(path: Path, rel: str, size: int, max_rows: int, max_bytes: int, del
             exhausted = True
     except csv.Error as exc:
         stopped = f"row {reader.line_num}: {exc}"
+    if stopped is None and dropped > max(MAX_CELL_CHARS, len(text)):
+        # the byte bound cut through one enormous record (e.g. an unterminated quoted field)
+        stopped = f"a record of more than {human_size(dropped)} after row {len(rows)} was not read"
     columns = _column_names(header or [])
     return Sample(rel, fmt, columns, tuple(rows), size, len(raw), complete=exhausted and not more,
                   stopped=stopped)
