@@ -183,7 +183,7 @@ def _parse_requirement(text: str, *, path: str, line: int, raw: str, source: str
         return Requirement(name=name, normalized=normalize(name), specifier="", version=None, path=path, line=line,
                            raw=raw, source=source, url=text, vcs_commit=vcs_commit(text), editable=editable,
                            hashes=hashes, constraint=constraint, group=group)
-    if text.startswith((".", "/")) or text.endswith((".whl", ".tar.gz", ".zip")):
+    if " @ " not in text and (text.startswith((".", "/")) or text.endswith((".whl", ".tar.gz", ".zip"))):
         name = text.rstrip("/").rsplit("/", 1)[-1]
         return Requirement(name=name, normalized=normalize(name.split("-")[0]), specifier="", version=None,
                            path=path, line=line, raw=raw, source=source, url=text, editable=editable,
