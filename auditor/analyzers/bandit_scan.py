@@ -221,8 +221,10 @@ class BanditAnalyzer:
         sources, notes = load_sources(ctx, assets)
         if not sources:
             return AnalyzerOutput(findings=(), files=0, notes=tuple(notes))
-        honor = bool(ctx.setting(self.name, "honor_nosec", False))
-        issues, skipped = run_bandit(sources, exclude=disabled, honor_nosec=honor)
+        honor = ctx.setting(self.name, "honor_nosec", None)
+        if honor is None:
+            honor = ((ctx.config.get("analyzers") or {}).get(self.name) or {}).get("honor_nosec", False)
+        issues, skipped = run_bandit(sources, exclude=disabled, honor_nosec=bool(honor))
         for label, reason in skipped:
             notes.append(f"{label}: {reason}")
         index = {s.label: s for s in sources}

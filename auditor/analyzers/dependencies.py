@@ -284,8 +284,7 @@ class _State:
     def _license_map(self) -> dict[str, lic.LicenseInfo]:
         if self._licenses is not None:
             return self._licenses
-        overrides = {normalize(k): str(v) for k, v in
-                     (self.ctx.setting("dependencies", "license_overrides", {}) or {}).items()}
+        overrides = license_overrides(self.ctx)
         out: dict[str, lic.LicenseInfo] = {}
         for m in self.manifests:
             for r in m.requirements:
@@ -343,6 +342,14 @@ class _State:
                     out.append(_finding(rule, r.path, f"{r.name} is licensed {reason}{seen}", r.line,
                                         snippet=r.raw, key=f"{name}:{info.expression}", props=props))
         return out, section
+
+
+def license_overrides(ctx: AnalysisContext) -> dict[str, str]:
+    """``analyzers.dependencies.license_overrides`` from the scan options, else from the config."""
+    value = ctx.setting("dependencies", "license_overrides", None)
+    if value is None:
+        value = ((ctx.config.get("analyzers") or {}).get("dependencies") or {}).get("license_overrides")
+    return {normalize(str(k)): str(v) for k, v in (value or {}).items()}
 
 
 def _index_problem(check: str, name: str, value: str | None) -> str | None:

@@ -159,7 +159,7 @@ def build(ctx: AnalysisContext, assets: Sequence[Asset]) -> tuple[dict[str, Any]
     from packageurl import PackageURL
 
     from auditor import licenses as lic
-    from auditor.manifests import load_manifests, normalize
+    from auditor.manifests import load_manifests
 
     notes: list[str] = []
     components: list[Any] = []
@@ -176,7 +176,9 @@ def build(ctx: AnalysisContext, assets: Sequence[Asset]) -> tuple[dict[str, Any]
 
     # Python dependencies
     mset = load_manifests(ctx.root, [a.path for a in assets if a.kind == "dependency"])
-    overrides = {normalize(k): str(v) for k, v in (ctx.setting("dependencies", "license_overrides", {}) or {}).items()}
+    from auditor.analyzers.dependencies import license_overrides
+
+    overrides = license_overrides(ctx)
     project_name = None
     project_license = None
     for m in mset.manifests:
