@@ -8,11 +8,14 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pathspec
+
+from auditor.model import Rule, StageSpec
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 BINARY_SNIFF = 8192
@@ -149,3 +152,16 @@ class LineIndex:
     def line(self, line: int) -> str:
         s, e = self.span(line)
         return self.text[s:e]
+
+
+def probe_rule(source: str, match: Mapping[str, Any]) -> Rule:
+    """A stand-in rule to compile a ``match`` on its own (for ``check_match`` at rule-load time)."""
+    return Rule(id="RULE-CHECK-000", title="check", stage=StageSpec(default="model-build"), severity="info",
+                risks=(), applies_to=(), source=source, match=match, description="", remediation="",
+                references=())
+
+
+def check_error(exc: Exception) -> ValueError:
+    """``rule X: field 'match.y': problem`` -> ValueError("field 'match.y': problem")."""
+    text = str(exc)
+    return ValueError(text.split(": ", 1)[1] if text.startswith("rule ") and ": " in text else text)

@@ -13,8 +13,9 @@ carry the first four characters and ``****`` only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from auditor import notebooks
 from auditor.analyzers import _text
@@ -192,6 +193,15 @@ class PatternAnalyzer(BaseAnalyzer):
                           "description": "a line that also matches this is ignored"},
         },
     }
+
+    @classmethod
+    def check_match(cls, match: Mapping[str, Any]) -> None:
+        """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
+        the field. Meant to be called when a rule pack is loaded."""
+        try:
+            _compile(_text.probe_rule(cls.name, match))
+        except RuleError as exc:
+            raise _text.check_error(exc) from exc
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         compiled = [_compile(r) for r in rules if r.enabled]

@@ -13,6 +13,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.analyzers import _text
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
@@ -77,6 +78,15 @@ class PresenceAnalyzer(BaseAnalyzer):
                         "description": "what is missing and what to add (default: from the globs)"},
         },
     }
+
+    @classmethod
+    def check_match(cls, match: Mapping[str, Any]) -> None:
+        """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
+        the field. Meant to be called when a rule pack is loaded."""
+        try:
+            _alternatives(_text.probe_rule(cls.name, match))
+        except RuleError as exc:
+            raise _text.check_error(exc) from exc
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         paths = sorted(ctx.all_paths or {a.path for a in ctx.inventory} or {a.path for a in assets})

@@ -225,6 +225,15 @@ class PythonCallAnalyzer(BaseAnalyzer):
         },
     }
 
+    @classmethod
+    def check_match(cls, match: Mapping[str, Any]) -> None:
+        """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
+        the field. Meant to be called when a rule pack is loaded."""
+        try:
+            _compile(_text.probe_rule(cls.name, match))
+        except RuleError as exc:
+            raise _text.check_error(exc) from exc
+
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         compiled = [_compile(r) for r in rules if r.enabled]
         cap = int(ctx.setting(self.name, "max_bytes", DEFAULT_MAX_BYTES))

@@ -288,6 +288,16 @@ def test_invalid_regex_raises_usage_error(tmp_path: Path) -> None:
     assert isinstance(err.value, UsageError) and "match.regex" in str(err.value)
 
 
+def test_invalid_regex_in_a_pack_is_rejected_at_load_time(tmp_path: Path) -> None:
+    pack = tmp_path / "p.yaml"
+    pack.write_text(yaml.safe_dump([{
+        "id": "USER-PAT-002", "title": "x rule", "stage": "deploy", "severity": "low", "risks": ["R-SECRET-LEAKAGE"],
+        "applies_to": ["python"], "source": "pattern", "match": {"regex": "ok", "allow": ["[unclosed"]},
+        "description": "a description", "remediation": "a remediation", "references": ["CWE-798"]}]))
+    with pytest.raises(RuleError, match=r"USER-PAT-002: field 'match.allow': invalid regular expression"):
+        load_pack(pack)
+
+
 def test_match_schema_rejects_unknown_keys(tmp_path: Path) -> None:
     pack = tmp_path / "p.yaml"
     pack.write_text(yaml.safe_dump([{
@@ -367,3 +377,37 @@ def test_demo_repo_secrets(tmp_path: Path) -> None:
     got = {(f.rule_id, f.path) for f in out.findings}
     assert {("SECRET-AWS-001", "config/settings.yaml"), ("SECRET-AWS-002", "config/settings.yaml"),
             ("SECRET-HF-001", "notebooks/explore.ipynb")} <= got
+
+
+# --- end to end through the CLI ----------------------------------------------------------------
+
+@pytest.mark.slow
+def test_scan_cli_stages_by_kind_and_no_secret_in_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    db_pw = "Zr8kq2LmV9xpT4wB"
+    root = write_tree(tmp_path / "repo", {
+        "config/app.yaml": f"aws:\n  key: {AWS_ID}\n",
+        "data/sources.csv": f"name,url\nfeatures,postgresql://ml:{db_pw}@db.internal/features\n",
+        "nb.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": ["!pip install huggingface_hub\n", f'login("{HF}")\n']}]}),
+        "src/agent.py": "def act(llm, q):\n    exec(llm.invoke(q).content)\n",
+        "README.md": "# demo\n",
+    })
+    out = tmp_path / "out"
+    rc = main(["scan", str(root), "-o", str(out / "r.json"), "--no-cache", "--allow-incomplete"])
+    printed = capsys.readouterr().out
+    assert rc == 1
+    raw = (out / "r.json").read_text()
+    for secret in (AWS_ID, HF, db_pw, HF[4:], AWS_ID[4:]):
+        assert secret not in raw and secret not in printed
+    doc = json.loads(raw)
+    stage_of = {(f["rule_id"], f["location"]["path"]): f["stage"] for f in doc["findings"]}
+    assert stage_of[("SECRET-AWS-001", "config/app.yaml")] == "deploy"
+    assert stage_of[("SECRET-DBURL-001", "data/sources.csv")] == "data-build"
+    assert stage_of[("SECRET-HF-001", "nb.ipynb")] == "model-build"
+    assert stage_of[("MLCODE-LLM-EXEC-001", "src/agent.py")] == "serve"
+    assert stage_of[("GOV-SECURITY-001", ".")] == "problem-definition"
+    hf = next(f for f in doc["findings"] if f["rule_id"] == "SECRET-HF-001")
+    assert (hf["location"]["cell"], hf["location"]["start_line"]) == (1, 2)
