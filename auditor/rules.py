@@ -120,6 +120,17 @@ def _rule_from(item: Mapping[str, Any], pack: Path) -> Rule:
     )
 
 
+def _match_checker(source: str) -> Any:
+    """The analyzer's optional ``check_match(match)`` classmethod: checks a schema cannot express."""
+    target = registry.ANALYZERS.get(source)
+    if target is None or registry.match_schema(source) is None:
+        return None
+    module_name, _, attr = target.partition(":")
+    import importlib
+
+    return getattr(getattr(importlib.import_module(module_name), attr), "check_match", None)
+
+
 def load_pack(path: Path) -> list[Rule]:
     """Load and validate one rule pack file (a YAML list of rules)."""
     doc = _read_yaml(path)
@@ -144,6 +155,12 @@ def load_pack(path: Path) -> list[Rule]:
                 sub = ".".join(str(p) for p in errs[0].absolute_path)
                 raise RuleError(f"{path}: rule {item['id']}: field 'match{'.' + sub if sub else ''}': "
                                 f"{errs[0].message}")
+        checker = _match_checker(item["source"])
+        if checker is not None:
+            try:
+                checker(item.get("match") or {})
+            except ValueError as exc:  # e.g. a regular expression that does not compile
+                raise RuleError(f"{path}: rule {item['id']}: {exc}") from exc
         rules.append(_rule_from(item, path))
     return rules
 
