@@ -105,6 +105,8 @@ def parse_dvc(manifest: str, text: str) -> Iterator[Entry]:
         if not isinstance(o, dict) or not isinstance(o.get("path"), str):
             continue
         md5 = o.get("md5")
+        if isinstance(md5, int) and not isinstance(md5, bool):  # an all-digit md5 reads as a YAML int
+            md5 = str(md5).zfill(32)
         if not isinstance(md5, str):
             continue
         yield Entry(manifest, None, _join(manifest, o["path"]), o["path"], "md5", md5.lower(), dvc=True)

@@ -43,6 +43,7 @@ MALICIOUS: dict[str, tuple[str, str, set[str], str | None]] = {
     "zip_duplicate_names": ("model.pt", "pickle", {"MODEL-ZIP-004", "MODEL-PICKLE-001"}, "os.system"),
     "zip_bomb_ratio": ("model.pt", "pickle", {"MODEL-ZIP-002"}, None),
     "pickle_zip_payload": ("model.zip", "pickle", {"MODEL-PICKLE-001"}, "os.system"),
+    "zip_nested": ("weights.bin", "pickle", {"MODEL-ZIP-005"}, None),
     "npy_object_array": ("arr.npy", "pickle", {"MODEL-PICKLE-001"}, "os.system"),
     "npz_object_array": ("arrays.npz", "pickle", {"MODEL-PICKLE-001"}, "os.system"),
     "keras_lambda": ("model.keras", "model-format", {"MODEL-KERAS-001"}, None),
