@@ -10,7 +10,7 @@ from auditor.config import parse_size
 from auditor.data import fairness, pii, provenance, sources
 from auditor.data.run import DEFAULT_LARGE, DEFAULT_PROVENANCE_IGNORE, Dataset, Run, glob_any
 from auditor.data.tables import human_size
-from auditor.model import RawFinding, Rule
+from auditor.model import Asset, RawFinding, Rule
 
 
 def _pct(ratio: float) -> str:
@@ -185,10 +185,20 @@ def check_datasheet_fields(run: Run, rule: Rule) -> Iterator[RawFinding]:
         )
 
 
+_ARCHIVE_EXT = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".lz4")
+
+
+def _binary_artifact(asset: Asset) -> bool:
+    """Models and datasets, and archives or binaries of other kinds (a zipped dataset)."""
+    if asset.kind in ("model", "data"):
+        return True
+    return asset.kind == "other" and (asset.format in ("zip", "binary") or asset.path.lower().endswith(_ARCHIVE_EXT))
+
+
 def check_large_binary(run: Run, rule: Rule) -> Iterator[RawFinding]:
     limit = parse_size(run.setting("large_file_size", rule.match.get("max_size", DEFAULT_LARGE)))
     for asset in run.assets:
-        if asset.kind not in ("model", "data") or asset.size <= limit:
+        if asset.size <= limit or not _binary_artifact(asset):
             continue
         run.files_seen += 1
         if provenance.lfs_tracked(asset.path, run.lfs_rules) or provenance.is_lfs_pointer(asset.abspath):

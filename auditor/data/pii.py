@@ -401,6 +401,8 @@ class ColumnPii:
 # a card-number column must be mostly valid card numbers: random 16-digit ids pass Luhn one time in
 # ten, so a few "hits" among many card-shaped ids are noise, not cards
 CARD_MIN_SHARE = 0.5
+# share of a column's non-empty values in an unambiguous phone format that makes it a phone column
+PHONE_MIN_SHARE = 0.5
 
 
 def classify_column(name: str, values: Iterable[str]) -> list[ColumnPii]:
@@ -410,17 +412,28 @@ def classify_column(name: str, values: Iterable[str]) -> list[ColumnPii]:
     examples: dict[str, str] = {}
     rows = 0
     card_shaped = 0
+    nonempty = 0
+    formatted_phones: list[str] = []
     for value in values:
         rows += 1
         if not value:
             continue
+        nonempty += 1
         found = scan_value(value, hints)
+        if "phone" not in hints and not found and _PHONE_STRICT.fullmatch(value.strip()):
+            formatted_phones.append(value.strip())
         if "card" not in hints and any(c.isdigit() for c in value[:64]) and card_candidates(value[:MAX_VALUE_CHARS]):
             card_shaped += 1
         for kind in {h.kind for h in found}:
             hits[kind] = hits.get(kind, 0) + 1
             if kind not in examples:
                 examples[kind] = next(h.redacted for h in found if h.kind == kind)
+    # a column of formatted phone numbers under a name that does not say so ("contact", "mobil")
+    if "phone" not in hits and len(formatted_phones) >= max(3, PHONE_MIN_SHARE * nonempty):
+        phones = [p for p in formatted_phones if _phone_digits_ok(p)]
+        if len(phones) >= max(3, PHONE_MIN_SHARE * nonempty):
+            hits["phone"] = len(phones)
+            examples["phone"] = redact_phone(phones[0])
     out = []
     for kind in PII_TYPES:
         n = hits.get(kind, 0)

@@ -134,7 +134,9 @@ def read_csv(path: Path, rel: str, size: int, max_rows: int, max_bytes: int, del
             text = text[: cut + 1]
     if delimiter is None:
         delimiter = sniff_delimiter(text[: text.find("\n")] if "\n" in text else text[:65536])
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    buf = io.StringIO(text)
+    reader = csv.reader(buf, delimiter=delimiter)
+    used = len(raw)
     header: list[str] | None = None
     rows: list[tuple[str, ...]] = []
     stopped = None
@@ -147,6 +149,7 @@ def read_csv(path: Path, rel: str, size: int, max_rows: int, max_bytes: int, del
             if not record:
                 continue
             if len(rows) >= max_rows:
+                used = len(text[: buf.tell()].encode("utf-8", "surrogatepass"))
                 break
             rows.append(tuple(_clip(v) for v in record[:MAX_COLUMNS]))
         else:
@@ -157,7 +160,7 @@ def read_csv(path: Path, rel: str, size: int, max_rows: int, max_bytes: int, del
         # the byte bound cut through one enormous record (e.g. an unterminated quoted field)
         stopped = f"a record of more than {human_size(dropped)} after row {len(rows)} was not read"
     columns = _column_names(header or [])
-    return Sample(rel, fmt, columns, tuple(rows), size, len(raw), complete=exhausted and not more,
+    return Sample(rel, fmt, columns, tuple(rows), size, used, complete=exhausted and not more,
                   stopped=stopped)
 
 
@@ -216,10 +219,12 @@ def read_jsonl(path: Path, rel: str, size: int, max_rows: int, max_bytes: int) -
     bad = 0
     first_bad = None
     consumed_all = True
+    used = 0
     for number, line in enumerate(lines, start=1):
         if len(records) >= max_rows:
             consumed_all = False
             break
+        used += len(line) + 1
         line = line.strip()
         if not line:
             continue
@@ -236,7 +241,8 @@ def read_jsonl(path: Path, rel: str, size: int, max_rows: int, max_bytes: int) -
         records.append(flatten(obj))
     columns, rows = _table(records)
     stopped = f"{bad} unreadable line(s), first at {first_bad}" if bad else None
-    return Sample(rel, "jsonl", columns, rows, size, len(raw), complete=consumed_all and not more,
+    used = len(raw) if consumed_all else min(len(raw), used)
+    return Sample(rel, "jsonl", columns, rows, size, used, complete=consumed_all and not more,
                   stopped=stopped)
 
 

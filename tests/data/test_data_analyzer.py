@@ -69,7 +69,7 @@ def test_sampling_settings_are_honoured_and_reported(tmp_path: Path) -> None:
     write_tree(tmp_path, {"data/x.csv": "id,email\n" + rows})
     out = run_analyzer_output("data", tmp_path, ["DATA-PII-001"], config={"data": {"sample_rows": 10}})
     [f] = out.findings
-    assert "10 of 10 sampled rows" in f.message and "first 10 rows of" in f.message
+    assert "10 of 10 sampled rows" in f.message and "first 10 rows (first " in f.message
     section = out.sections["data_audit"]
     assert section["sample_rows"] == 10
     assert section["datasets"]["data/x.csv"]["rows_sampled"] == 10
@@ -132,9 +132,11 @@ LFS_CONFIG = {"analyzers": {"data": {"large_file_size": "1KB"}}}
 
 def test_large_binary_without_lfs_or_dvc(tmp_path: Path) -> None:
     write_tree(tmp_path, {"data/big.csv": "x\n" + "1\n" * 2000, "models/w.pt": bytes(range(256)) * 8,
-                          "data/small.csv": "x\n1\n"})
+                          "data/small.csv": "x\n1\n", "archives/raw.tar.gz": bytes(range(256)) * 8,
+                          "docs/big.md": "words " * 1000})
     found = run_analyzer("data", tmp_path, ["DATA-LFS-001"], config=LFS_CONFIG)
-    assert {(f.path, f.kind) for f in found} == {("data/big.csv", "data"), ("models/w.pt", "model")}
+    assert {(f.path, f.kind) for f in found} == {("data/big.csv", "data"), ("models/w.pt", "model"),
+                                                  ("archives/raw.tar.gz", "other")}
     assert "without Git LFS" in found[0].message
 
 

@@ -22,7 +22,8 @@ def test_row_bound(tmp_path: Path) -> None:
     p, size = _csv(tmp_path, "a,b\n" + "".join(f"{i},x\n" for i in range(5000)))
     s = tables.read_csv(p, "d.csv", size, max_rows=100, max_bytes=1 << 20)
     assert len(s.rows) == 100 and not s.complete
-    assert s.describe() == f"first 100 rows of {tables.human_size(size)}"
+    assert 100 * 4 < s.bytes_read < 102 * 8  # the bytes the 100 rows came from, not the whole prefix
+    assert s.describe() == f"first 100 rows (first {tables.human_size(s.bytes_read)} of {tables.human_size(size)})"
 
 
 def test_byte_bound_drops_the_partial_last_line(tmp_path: Path) -> None:
