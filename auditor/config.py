@@ -103,6 +103,9 @@ def validate(data: Any, source: str) -> dict[str, Any]:
         for sub in ("max_file_size", "zip_max_uncompressed"):
             if sub in (data.get(key) or {}):
                 parse_size(data[key][sub])
+    from auditor import metricspec  # metric thresholds and paths: errors name metrics[i].thresholds.<key>
+
+    metricspec.validate_config(data, source)
     return data
 
 

@@ -199,10 +199,11 @@ def run(
     timeout: float,
     progress: ProgressFn | None = None,
     cache: ResultCache | None = None,
+    catalog: Any = None,
 ) -> list[AnalyzerRun]:
     work = plan(inventory, rules, options.pre_commit)
     ctx = AnalysisContext(root=inventory.root, inventory=inventory.assets, options=options, config=config,
-                          all_paths=inventory.all_paths, outputs=outputs)
+                          all_paths=inventory.all_paths, outputs=outputs, catalog=catalog)
     keys = _Keys(cache, ctx, dt.date.today().isoformat()) if cache is not None else None
     units: list[Unit] = []
     cached: dict[str, list[RawFinding]] = {}
@@ -213,7 +214,7 @@ def run(
     for name, rs in work.items():
         assets = _assets_for(name, inventory)
         per_file = name in registry.PER_FILE
-        if keys is not None and cache is not None:
+        if keys is not None and cache is not None and name not in registry.UNCACHED:
             rdig = keys.rules_digest(name, rs)
             if per_file:
                 misses = []

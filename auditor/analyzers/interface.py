@@ -40,6 +40,9 @@ class AnalysisContext:
     all_paths: frozenset[str] = frozenset()
     # where SBOMs and other artifacts are written when the user asked for them
     outputs: Mapping[str, Path] = field(default_factory=dict)
+    # the rule catalog (auditor.rules.Catalog) for analyzers that judge references to rules and
+    # risks (ratp); None when an analyzer runs outside a scan (tests), which then load it themselves
+    catalog: Any = None
 
     def setting(self, analyzer: str, key: str, default: Any = None) -> Any:
         section = self.options.settings.get(analyzer) or {}

@@ -40,6 +40,10 @@ PER_FILE: frozenset[str] = frozenset({
     "pattern", "python-call", "bandit", "pickle", "model-format", "modelscan", "dockerfile", "terraform",
 })
 
+# analyzers that read files the configuration names outside the inventory (evaluation outputs are
+# generated and usually git-ignored), or judge against the rule catalog: never cached
+UNCACHED: frozenset[str] = frozenset({"metrics", "ratp"})
+
 # findings the judge itself raises (suppression and waiver problems); not an analyzer to run
 JUDGE_SOURCE = "judge"
 

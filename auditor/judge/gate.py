@@ -30,11 +30,14 @@ def decide(
             by_rule = Counter(f.rule_id for f in hits)
             listed = ", ".join(f"{r} x{n}" if n > 1 else r for r, n in sorted(by_rule.items())[:8])
             more = "" if len(by_rule) <= 8 else f" and {len(by_rule) - 8} more rules"
-            reasons.append(f"stage {stage['id']}: {len(hits)} open finding(s) at or above {threshold} "
-                           f"({listed}{more})")
+            reasons.append(f"stage {stage['id']} ({stage['title']}): {len(hits)} open finding(s) at or above "
+                           f"{threshold} ({listed}{more})")
         for c in stage["controls"]:
             if c["rule_id"] in policy.required_controls and c["status"] in ("fail", "error"):
-                reasons.append(f"stage {stage['id']}: required control {c['rule_id']} ({c['title']}) is {c['status']}")
+                why = (f"{c.get('findings', 0)} open finding(s)" if c["status"] == "fail"
+                       else "its analyzer failed or was skipped")
+                reasons.append(f"stage {stage['id']} ({stage['title']}): required control {c['rule_id']} "
+                               f"({c['title']}) is {c['status']}: {why}")
     present = {c["rule_id"] for s in stages for c in s["controls"]}
     for rid in policy.required_controls:
         if rid not in present:
@@ -42,9 +45,18 @@ def decide(
             reasons.append(f"required control {rid} is not among the enabled rules")
     if policy.require_treatment:
         for r in risks:
-            if r["status"] in ("untreated", "expired"):
-                failed = True
-                reasons.append(f"risk {r['id']} ({r['title']}) is {r['status']}: the policy requires a treatment")
+            if r["status"] not in ("untreated", "expired"):
+                continue
+            stages_of = [s for s in (r.get("stages") or []) if s in policy.gated]
+            if r.get("stages") and not stages_of:
+                continue  # the risk belongs only to stages this gate does not judge (--stage, --until)
+            failed = True
+            why = f": {r['status_reason']}" if r.get("status_reason") else ""
+            todo = ("renew the acceptance or choose another treatment" if r["status"] == "expired"
+                    else "treat it in the plan (ratp.yaml)")
+            where = f" [{', '.join(stages_of)}]" if stages_of else ""
+            reasons.append(f"risk {r['id']} ({r['title']}){where} is {r['status']}{why}; "
+                           f"gate.require_treatment: {todo}")
     broken = [a for a in analyzers if a["status"] == "failed"]
     for a in broken:
         reasons.append(f"analyzer {a['name']} failed: {a.get('reason') or 'unknown error'}")

@@ -30,6 +30,10 @@ def from_config(
     until: str | None = None,
     allow_incomplete: bool = False,
 ) -> Policy:
+    """Which stages are gated: the configuration's ``gate.stages`` (default: all) without those with
+    ``stages.<id>.gated: false``, cut after ``gate.until``. On the command line ``--stage`` replaces
+    that selection (and the configured ``until``) and ``--until`` replaces the configured cut: the
+    command line overrides the file."""
     gate = config.get("gate") or {}
     gated = set(gate.get("stages") or STAGE_ORDER)
     per_stage = config.get("stages") or {}
@@ -39,11 +43,11 @@ def from_config(
             gated.discard(sid)
         if "fail_on" in opts:
             stage_fail_on[sid] = opts["fail_on"]
-    cut = until or gate.get("until")
+    if stages:
+        gated = set(stages)
+    cut = until or (None if stages else gate.get("until"))
     if cut:
         gated &= set(STAGE_ORDER[: STAGE_ORDER.index(cut) + 1])
-    if stages:
-        gated &= set(stages)
     return Policy(
         fail_on=fail_on or config.get("fail_on", "high"),
         # a --fail-on on the command line overrides per-stage thresholds too: it is the user's word now
