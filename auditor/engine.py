@@ -73,13 +73,25 @@ def runs_in_pre_commit(rule: Rule, inventory: Inventory) -> bool:
     return any(a.kind in wanted for a in inventory.assets)
 
 
-def plan(inventory: Inventory, rules: Sequence[Rule], pre_commit: bool) -> dict[str, list[Rule]]:
+# wrapped tools left out of the pre-commit path by default (config `pre_commit.skip_analyzers`):
+# bandit's plugin machinery alone costs ~0.4 s, pip-audit queries the network, modelscan and the SBOM
+# belong to CI; our own analyzers (python-call, pickle, model-format, dependencies) still run there
+PRE_COMMIT_SKIP = ("bandit", "pip-audit", "modelscan", "cyclonedx")
+
+
+def pre_commit_skip(config: Mapping[str, Any]) -> frozenset[str]:
+    section = config.get("pre_commit") or {}
+    return frozenset(section.get("skip_analyzers", PRE_COMMIT_SKIP))
+
+
+def plan(inventory: Inventory, rules: Sequence[Rule], pre_commit: bool,
+         skip: frozenset[str] = frozenset()) -> dict[str, list[Rule]]:
     """Analyzer name -> its enabled rules, for analyzers that have something to look at."""
     by_source: dict[str, list[Rule]] = {}
     for rule in rules:
         if not rule.enabled or rule.source == registry.JUDGE_SOURCE:
             continue
-        if pre_commit and not runs_in_pre_commit(rule, inventory):
+        if pre_commit and (rule.source in skip or not runs_in_pre_commit(rule, inventory)):
             continue
         by_source.setdefault(rule.source, []).append(rule)
     return dict(sorted(by_source.items()))
@@ -201,7 +213,8 @@ def run(
     cache: ResultCache | None = None,
     catalog: Any = None,
 ) -> list[AnalyzerRun]:
-    work = plan(inventory, rules, options.pre_commit)
+    skip = pre_commit_skip(config) if options.pre_commit else frozenset()
+    work = plan(inventory, rules, options.pre_commit, skip)
     ctx = AnalysisContext(root=inventory.root, inventory=inventory.assets, options=options, config=config,
                           all_paths=inventory.all_paths, outputs=outputs, catalog=catalog)
     keys = _Keys(cache, ctx, dt.date.today().isoformat()) if cache is not None else None
