@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from auditor import notebooks
+from auditor.analyzers import _text
 from auditor.config import parse_size
 from auditor.data import fairness, pii, provenance, sources
 from auditor.data.run import DEFAULT_LARGE, DEFAULT_PROVENANCE_IGNORE, Dataset, Run, glob_any
@@ -214,7 +215,13 @@ def check_large_binary(run: Run, rule: Rule) -> Iterator[RawFinding]:
         )
 
 
-_URL_USERINFO = re.compile(r"(?<=://)([^\s:/@]+):([^\s/@]+)@")
+_QUERY_SECRET = re.compile(r"(?i)([?&][^=&\s]*(?:token|key|sig|signature|secret|password|auth|credential)[^=&\s]*=)"
+                           r"[^&\s'\"]+")
+
+
+def _mask_command(cmd: str) -> str:
+    """A shell command with URL passwords, token-shaped strings and secret query values masked."""
+    return _QUERY_SECRET.sub(r"\1****", _text.mask_known_tokens(cmd))
 
 
 def check_notebook_download(run: Run, rule: Rule) -> Iterator[RawFinding]:
@@ -232,7 +239,7 @@ def check_notebook_download(run: Run, rule: Rule) -> Iterator[RawFinding]:
         if provenance.mentions_checksum(text):
             continue
         for cell, line, tool, cmd in downloads:
-            shown = _URL_USERINFO.sub(r"\1:****@", cmd)[:240]
+            shown = _mask_command(cmd)[:240]
             yield RawFinding(
                 rule_id=rule.id, path=asset.path, kind="notebook", cell=cell, start_line=line,
                 message=(f"`!{tool}` downloads data or weights in cell {cell} and the notebook never verifies "
@@ -256,7 +263,7 @@ def check_credentials(run: Run, rule: Rule) -> Iterator[RawFinding]:
                 message=(f"Literal credential ({cred.key}) in data-source configuration {asset.path} "
                          f"line {cred.line}: {cred.redacted}. Anyone with read access to the repository "
                          "can reach the data source."),
-                snippet=cred.snippet, fingerprint_key=f"{cred.key}|{cred.snippet}",
+                snippet=_text.mask_known_tokens(cred.snippet), fingerprint_key=f"{cred.key}|{cred.snippet}",
             )
 
 

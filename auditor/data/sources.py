@@ -23,8 +23,8 @@ CRED_KEYS = frozenset({
     "aws_access_key_id", "aws_secret_access_key", "session_token", "aws_session_token", "account_key",
     "sas_token", "connection_string", "gdrive_client_secret", "client_secret", "token", "api_key",
     "apikey", "private_key", "private_key_passphrase", "oauth_token", "refresh_token", "key_secret",
-    "credentials", "keyfile_json", "service_account_json",
 })
+PASSWORD_KEYS = frozenset({"password", "passwd", "pwd", "pass"})
 _KEY_VALUE = re.compile(
     r"""^\s*["']?(?P<key>[A-Za-z_][\w.-]{0,60})["']?\s*(?::|=)\s*(?P<q>["']?)(?P<secret>[^\s"'#,;{}]{3,400})(?P=q)"""
 )
@@ -62,13 +62,28 @@ def _placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.match(value)) or len(set(value)) == 1
 
 
+_PATHLIKE = re.compile(r"^(?:[/~]|\.{1,2}/|[A-Za-z]:\\)|^[\w.-]+\.(?:json|pem|key|p12|pfx|txt|ya?ml|ini|cfg)$")
+_SPECIAL_TOKEN = re.compile(r"^[\[<].*[\]>]$")
+
+
+def _looks_secret(key: str, value: str) -> bool:
+    """A literal value that can be a credential: not a placeholder or reference, not a file path, not
+    a tokenizer special token (``pad_token: [PAD]``), not a bare number (except for passwords)."""
+    if _placeholder(value) or _PATHLIKE.search(value) or _SPECIAL_TOKEN.match(value):
+        return False
+    low = key.lower().rsplit(".", 1)[-1]
+    if low in PASSWORD_KEYS or low.endswith("_password"):
+        return True
+    return len(value) >= 8 and not value.replace(".", "").isdigit()
+
+
 def find_credentials(text: str) -> Iterator[Credential]:
     """Literal credentials: a credential key with a literal value, or a database URL password."""
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > 4000 or line.lstrip().startswith(("#", ";", "//")):
             continue
         m = _KEY_VALUE.match(line)
-        if m and _is_cred_key(m.group("key")) and not _placeholder(m.group("secret")):
+        if m and _is_cred_key(m.group("key")) and _looks_secret(m.group("key"), m.group("secret")):
             secret = m.group("secret")
             yield Credential(number, m.group("key"), redact(secret),
                              line.replace(secret, redact(secret)).strip()[:240])

@@ -269,3 +269,15 @@ def test_demo_scan_through_the_cli(tmp_path: Path) -> None:
     text = json.dumps(data_findings) + json.dumps(doc["data_audit"])
     for raw in ("4111111111111111", "@example.org", "@example.com", "+1-202-555-01", "Tr1age-Demo-Pw"):
         assert raw not in text, raw
+
+
+def test_notebook_download_snippet_masks_url_secrets(tmp_path: Path) -> None:
+    cmd = "!wget 'https://u:pw-9f8e7d@host.example/x.csv?X-Amz-Signature=5f3a9c0b1d2e&v=1' -O x.csv\n"
+    nb = json.dumps({"cells": [{"cell_type": "markdown", "source": ["# data"]},
+                               {"cell_type": "code", "source": ["import os\n", cmd], "outputs": []}],
+                     "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    write_tree(tmp_path, {"prep.ipynb": nb})
+    [f] = run_analyzer("data", tmp_path, ["DATA-DL-001"])
+    assert (f.cell, f.start_line) == (2, 2)
+    assert "pw-9f8e7d" not in repr(f) and "5f3a9c0b1d2e" not in repr(f)
+    assert "X-Amz-Signature=****" in (f.snippet or "")

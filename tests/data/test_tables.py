@@ -8,8 +8,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from auditor.data import tables
+from auditor.data import pii, tables
 
 
 def _csv(tmp_path: Path, text: str, name: str = "d.csv") -> tuple[Path, int]:
@@ -151,3 +153,17 @@ def test_human_size() -> None:
     assert tables.human_size(12) == "12 B"
     assert tables.human_size(1536) == "1.5 KB"
     assert tables.human_size(int(1.2 * 1024**3)) == "1.2 GB"
+
+
+@given(data=st.binary(max_size=3000))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_readers_never_raise_on_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
+    p = tmp_path / "fuzz"
+    p.write_bytes(data)
+    size = len(data)
+    for sample in (tables.read_csv(p, "f", size, 50, 1024), tables.read_jsonl(p, "f", size, 50, 1024),
+                   tables.read_json(p, "f", size, 50, 1024)):
+        assert len(sample.rows) <= 50 and sample.bytes_read <= 1024
+        sample.describe()
+        for i, column in enumerate(sample.columns):
+            pii.classify_column(column, sample.values(i))
