@@ -46,7 +46,7 @@ def check_pii_notebook(run: Run, rule: Rule) -> Iterator[RawFinding]:
     for asset in run.assets:
         if asset.kind != "notebook":
             continue
-        run.files_seen += 1
+        run.seen.add(asset.path)
         try:
             outputs = notebooks.outputs_text(asset.abspath.read_bytes(), limit=run.sample_bytes)
         except (OSError, notebooks.NotebookError) as exc:
@@ -201,7 +201,7 @@ def check_large_binary(run: Run, rule: Rule) -> Iterator[RawFinding]:
     for asset in run.assets:
         if asset.size <= limit or not _binary_artifact(asset):
             continue
-        run.files_seen += 1
+        run.seen.add(asset.path)
         if provenance.lfs_tracked(asset.path, run.lfs_rules) or provenance.is_lfs_pointer(asset.abspath):
             continue
         if provenance.dvc_tracked(asset.path, run.index, run.dvc_outs):
@@ -228,6 +228,7 @@ def check_notebook_download(run: Run, rule: Rule) -> Iterator[RawFinding]:
     for asset in run.assets:
         if asset.kind != "notebook":
             continue
+        run.seen.add(asset.path)
         try:
             src = notebooks.code_source(asset.abspath.read_bytes())
         except (OSError, notebooks.NotebookError):
@@ -253,7 +254,7 @@ def check_credentials(run: Run, rule: Rule) -> Iterator[RawFinding]:
     for asset in run.assets:
         if asset.kind not in ("config", "other", "data") or not glob_any(patterns, asset.path):
             continue
-        run.files_seen += 1
+        run.seen.add(asset.path)
         text = provenance.read_text(asset.abspath, 1024 * 1024)
         if "\x00" in text[:8192]:
             continue

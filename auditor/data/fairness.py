@@ -43,6 +43,7 @@ FAIRNESS_METRIC = re.compile(r"(?i)fairness|demographic_parity|equali[sz]ed_odds
                              r"disparate_impact|statistical_parity|predictive_parity")
 EVIDENCE_MAX_FILES = 5000
 EVIDENCE_MAX_BYTES = 2 * 1024 * 1024
+EVIDENCE_TOTAL_BYTES = 256 * 1024 * 1024
 
 
 def protected_attribute(column: str, extra: Iterable[str] = ()) -> str | None:
@@ -98,12 +99,16 @@ def find_evidence(root: Path, paths: Iterable[str], config: Mapping[str, Any]) -
             return Evidence(True, p, "fairness report")
         if name.endswith((".py", ".ipynb")):
             code.append(p)
+    budget = EVIDENCE_TOTAL_BYTES
     for p in code[:EVIDENCE_MAX_FILES]:
+        if budget <= 0:
+            break
         try:
             with (root / p).open("rb") as fh:
-                data = fh.read(EVIDENCE_MAX_BYTES)
+                data = fh.read(min(EVIDENCE_MAX_BYTES, budget))
         except OSError:
             continue
+        budget -= len(data)
         m = FAIRNESS_IMPORT.search(data)
         if m:
             return Evidence(True, p, f"import of {m.group(1).decode()}")

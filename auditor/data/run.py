@@ -17,6 +17,7 @@ DEFAULT_SAMPLE_ROWS = 2000
 DEFAULT_SAMPLE_BYTES = 8 * 1024 * 1024
 DEFAULT_IMBALANCE = 10.0
 DEFAULT_LARGE = 10 * 1024 * 1024
+DEFAULT_MAX_DATASETS = 10_000
 PARQUET_HINT = "not scanned: install aiml-auditor[parquet]"
 DATA_DIRS = frozenset({"data", "datasets", "dataset", "raw", "processed", "interim", "corpus", "corpora"})
 DEFAULT_PROVENANCE_IGNORE = ("tests/**", "test/**", "**/tests/**", "**/test/**", "**/testdata/**")
@@ -58,7 +59,7 @@ class Run:
     paths: frozenset[str]
     datasets: list[Dataset] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    files_seen: int = 0
+    seen: set[str] = field(default_factory=set)
     extra_sections: dict[str, Any] = field(default_factory=dict)
     _index: dict[str, list[str]] | None = None
     _dvc_outs: list[tuple[str, str]] | None = None
@@ -80,6 +81,10 @@ class Run:
         )
 
     @property
+    def files_seen(self) -> int:
+        return len(self.seen)
+
+    @property
     def root(self) -> Path:
         return self.ctx.root
 
@@ -94,11 +99,20 @@ class Run:
     # ------------------------------------------------------------------ sampling
 
     def sample_all(self) -> None:
+        cap = int(self.setting("max_datasets", DEFAULT_MAX_DATASETS))
+        over = 0
         for asset in self.assets:
+            if len(self.datasets) >= cap and asset.kind == "data":
+                over += 1
+                self.datasets.append(Dataset(asset, "unknown", problem=(
+                    f"not sampled: more than {cap} datasets in the scan (raise analyzers.data.max_datasets)")))
+                continue
             ds = self._dataset_of(asset)
             if ds is not None:
                 self.datasets.append(ds)
-        self.files_seen += len(self.datasets)
+        if over:
+            self.notes.append(f"{over} dataset(s) not sampled: over analyzers.data.max_datasets ({cap})")
+        self.seen.update(d.path for d in self.datasets)
 
     def _dataset_of(self, asset: Asset) -> Dataset | None:
         ext = asset.path.rsplit(".", 1)[-1].lower() if "." in asset.path.rsplit("/", 1)[-1] else ""

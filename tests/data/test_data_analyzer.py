@@ -281,3 +281,11 @@ def test_notebook_download_snippet_masks_url_secrets(tmp_path: Path) -> None:
     assert (f.cell, f.start_line) == (2, 2)
     assert "pw-9f8e7d" not in repr(f) and "5f3a9c0b1d2e" not in repr(f)
     assert "X-Amz-Signature=****" in (f.snippet or "")
+
+
+def test_datasets_over_the_cap_are_not_verified(tmp_path: Path) -> None:
+    write_tree(tmp_path, {f"data/part-{i}.csv": f"x\n{i}\n" for i in range(5)})
+    out = run_analyzer_output("data", tmp_path, ["DATA-SCAN-001"],
+                              config={"analyzers": {"data": {"max_datasets": 3}}})
+    assert len(out.findings) == 2 and all("max_datasets" in f.message for f in out.findings)
+    assert out.files == 5 and any("2 dataset(s) not sampled" in n for n in out.notes)
