@@ -76,7 +76,8 @@ def _compile(rule: Rule) -> _Compiled:
         except re.error as exc:
             raise RuleError(f"rule {rule.id}: field 'match.{field}': invalid regular expression: {exc}") from exc
 
-    flags = (re.IGNORECASE if m.get("ignore_case") else 0) | (re.MULTILINE if m.get("multiline") else 0)
+    # ^ and $ always anchor at line bounds: line rules run over blocks of whole lines
+    flags = (re.IGNORECASE if m.get("ignore_case") else 0) | re.MULTILINE
     regex = rx(m["regex"], "regex", flags)
     group: str | int = 0
     for name in ("secret", "evidence"):
@@ -95,30 +96,41 @@ def _compile(rule: Rule) -> _Compiled:
     )
 
 
-def _slices(text: str, size: int, overlap: int) -> Iterator[tuple[int, str]]:
-    if len(text) <= size:
-        yield 0, text
+_LONG_LINE = re.compile(rf"(?<![^\n])[^\n]{{{LINE_SLICE + 1},}}")
+
+
+def _slices(start: int, end: int, size: int, overlap: int) -> Iterator[tuple[int, int]]:
+    """[pos, endpos) windows of at most ``size`` characters over [start, end), overlapping."""
+    if end - start <= size:
+        yield start, end
         return
     step = size - overlap
-    for start in range(0, len(text), step):
-        yield start, text[start:start + size]
-        if start + size >= len(text):
+    for pos in range(start, end, step):
+        yield pos, min(pos + size, end)
+        if pos + size >= end:
             break
 
 
-def _candidate_lines(c: _Compiled, low: str, index: _text.LineIndex, aligned: bool) -> Sequence[int]:
-    if not c.keywords or not aligned:
-        return range(1, len(index) + 1)
-    lines: set[int] = set()
-    for kw in c.keywords:
-        pos = low.find(kw)
-        while pos != -1:
-            line = index.line_of(pos)
-            lines.add(line)
-            # continue after this line: one hit per line is enough
-            _, end = index.span(line)
-            pos = low.find(kw, end + 1)
-    return sorted(lines)
+def line_windows(text: str) -> list[tuple[int, int]]:
+    """Windows for line rules: blocks of whole short lines (cut at newlines, at most TEXT_SLICE
+    characters), and each line longer than LINE_SLICE in overlapping slices of LINE_SLICE."""
+    out: list[tuple[int, int]] = []
+
+    def blocks(start: int, end: int) -> None:
+        while start < end:
+            stop = end if end - start <= TEXT_SLICE else text.rfind("\n", start, start + TEXT_SLICE)
+            if stop <= start:  # cannot happen for short lines; be safe
+                stop = min(end, start + TEXT_SLICE)
+            out.append((start, stop))
+            start = stop + 1 if stop < end else end
+
+    prev = 0
+    for m in _LONG_LINE.finditer(text):
+        blocks(prev, max(prev, m.start() - 1))
+        out.extend(_slices(m.start(), m.end(), LINE_SLICE, LINE_OVERLAP))
+        prev = m.end() + 1
+    blocks(prev, len(text))
+    return out
 
 
 @dataclass(frozen=True)
@@ -129,35 +141,41 @@ class _Hit:
     send: int
 
 
-def _hits(c: _Compiled, seg: _Segment, low: str, index: _text.LineIndex) -> Iterator[_Hit]:
+def _window_matches(regex: re.Pattern[str], text: str, pos: int, endpos: int,
+                    multiline: bool) -> Iterator[re.Match[str]]:
+    """Non-empty matches in [pos, endpos). For line rules a match that would run over a newline is
+    retried on its own line only, which gives exactly the matches of a line-by-line search."""
+    while pos < endpos:
+        m = regex.search(text, pos, endpos)
+        if m is None:
+            return
+        start, end = m.span()
+        nl = -1 if multiline else text.find("\n", start, end)
+        if nl != -1:
+            yield from (x for x in regex.finditer(text, start, nl) if x.end() > x.start())
+            pos = nl + 1
+            continue
+        if end > start:
+            yield m
+        pos = end if end > start else end + 1
+
+
+def _hits(c: _Compiled, text: str, windows: Sequence[tuple[int, int]]) -> Iterator[_Hit]:
+    """Matches of a rule in ``text``. Windows bound the work per match attempt; ``pos``/``endpos``
+    keep look-behinds honest at window starts. Line rules never match across a newline."""
     seen: set[tuple[int, int]] = set()
-
-    def emit(base: int, m: re.Match[str]) -> _Hit | None:
-        gs, ge = m.span(c.group)
-        if gs < 0:
-            gs, ge = m.span(0)
-        key = (base + gs, base + ge)
-        if key in seen or m.end() == m.start():
-            return None
-        seen.add(key)
-        return _Hit(base + m.start(), base + m.end(), base + gs, base + ge)
-
     if c.multiline:
-        for base, chunk in _slices(seg.text, TEXT_SLICE, TEXT_OVERLAP):
-            for m in c.regex.finditer(chunk):
-                hit = emit(base, m)
-                if hit:
-                    yield hit
-        return
-    aligned = len(low) == len(seg.text)
-    for line in _candidate_lines(c, low, index, aligned):
-        ls, le = index.span(line)
-        text = seg.text[ls:le]
-        for base, chunk in _slices(text, LINE_SLICE, LINE_OVERLAP):
-            for m in c.regex.finditer(chunk):
-                hit = emit(ls + base, m)
-                if hit:
-                    yield hit
+        windows = list(_slices(0, len(text), TEXT_SLICE, TEXT_OVERLAP))
+    for pos, endpos in windows:
+        for m in _window_matches(c.regex, text, pos, endpos, c.multiline):
+            start, end = m.span()
+            gs, ge = m.span(c.group)
+            if gs < 0:
+                gs, ge = start, end
+            if (gs, ge) in seen:
+                continue
+            seen.add((gs, ge))
+            yield _Hit(start, end, gs, ge)
 
 
 def _redacted_line(text: str, ls: int, le: int, hit: _Hit, secret: str) -> str:
@@ -257,17 +275,19 @@ class PatternAnalyzer(BaseAnalyzer):
     def _scan_segment(self, asset: Asset, seg: _Segment, rules: Sequence[_Compiled]) -> Iterator[RawFinding]:
         low: str | None = None
         index: _text.LineIndex | None = None
+        windows: list[tuple[int, int]] | None = None
         for c in rules:
             if c.keywords:
                 if low is None:
                     low = seg.text.lower()
                 if not any(k in low for k in c.keywords):
                     continue
-            if index is None:
+            if index is None or windows is None:
                 index = _text.LineIndex(seg.text)
+                windows = line_windows(seg.text)
             count = 0
             reported: set[tuple[int, str]] = set()
-            for hit in _hits(c, seg, low if low is not None else "", index):
+            for hit in _hits(c, seg.text, windows):
                 finding = self._finding(asset, seg, c, hit, index, reported)
                 if finding is None:
                     continue
