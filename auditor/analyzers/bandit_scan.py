@@ -3,8 +3,9 @@
 One ``BanditManager`` per scan parses every file from memory (bytes we read ourselves, within the
 size limits): no subprocess per file, no temporary copies, nothing written anywhere. Notebook code
 cells are joined by ``auditor.notebooks.code_source`` (magics and ``!shell`` lines become blank lines)
-and bandit's line numbers are mapped back to (cell, line in cell). Measured on this machine, in-process
-is faster than one ``bandit -f json`` subprocess for the same files (numbers in tests/supply_chain).
+and bandit's line numbers are mapped back to (cell, line in cell). Measured on this machine (2 cores):
+60 files / 1.7 MB took 6.4 s in-process including bandit's import (4.9 s warm) against 11.2 s for one
+``bandit -q -f json FILES...`` subprocess; one small file 0.11 s against 0.14 s. In-process wins.
 
 Rules map bandit test ids to our rules with ``match: {test_id: B614}`` (or a list). A test id that no
 shipped or user rule maps yields a finding of the rule with ``match: {default: true}``

@@ -179,6 +179,9 @@ class PipAuditAnalyzer:
             "audited": len({(r.normalized, r.version) for r in audited}),
             "not_audited": not_audited, "source": None, "vulnerable": [],
         }
+        if ctx.options.resolve_deps and not_audited:
+            notes.append("--resolve-deps: dependency resolution is not implemented by this analyzer (it would run "
+                         "pip on the target's requirements); unpinned requirements stay not audited")
         vuln_rules = [r for r in rules if r.match.get("vulnerable")]
         if not audited or not vuln_rules:
             if not_audited:
