@@ -167,6 +167,19 @@ class _Reader:
 
 _OPS: dict[int, pickletools.OpcodeInfo] = {ord(op.code): op for op in pickletools.opcodes}
 
+def _effect(op: pickletools.OpcodeInfo) -> tuple[int, int, int]:
+    before = op.stack_before
+    mark = before.index(pickletools.markobject) if pickletools.markobject in before else -1
+    return mark, len(before), len(op.stack_after)
+
+
+_STACK_EFFECT: dict[str, tuple[int, int, int]] = {op.name: _effect(op) for op in pickletools.opcodes}
+
+# opcode -> argument size, for opcodes that only push one plain value
+_FAST: dict[int, int] = {ord(c): n for c, n in (
+    ("K", 1), ("M", 2), ("J", 4), ("G", 8), ("N", 0), ("\x88", 0), ("\x89", 0), ("]", 0), ("}", 0),
+    (")", 0), ("\x8f", 0))}
+
 _STRING_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
                "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
 
@@ -253,7 +266,23 @@ class _Scanner:
         r = self.r
         self.stack = []
         self.stream += 1
+        stack = self.stack
+        fast = _FAST
         while True:
+            # fast path: plain values with fixed-size arguments already in the buffer (ints, floats,
+            # None, bools, empty containers): nothing to track but one pushed value
+            i = r.i
+            buf = r.buf
+            if i < len(buf):
+                n = fast.get(buf[i])
+                if n is not None and i + 1 + n <= len(buf):
+                    r.i = i + 1 + n
+                    if len(stack) < MAX_STACK:
+                        stack.append(UNKNOWN)
+                    else:
+                        self.push(UNKNOWN)
+                        stack = self.stack
+                    continue
             if not r.fill(1):
                 raise MalformedPickle(f"truncated: no STOP opcode (stream {self.stream})")
             offset = r.pos
@@ -339,19 +368,21 @@ class _Scanner:
             self.memo.pop(idx, None)
 
     def generic(self, op: pickletools.OpcodeInfo, arg: object) -> None:
-        before = op.stack_before
-        if pickletools.markobject in before:
-            idx = before.index(pickletools.markobject)
+        mark_idx, npop, npush = _STACK_EFFECT[op.name]
+        if mark_idx >= 0:
             self.pop_mark()
-            for _ in range(idx):
-                self.pop()
+            npop = mark_idx
+        stack = self.stack
+        if len(stack) >= npop:
+            if npop:
+                del stack[-npop:]
         else:
-            for _ in range(len(before)):
+            for _ in range(npop):
                 self.pop()
         if op.name == "LONG1" and arg == TORCH_LEGACY_MAGIC:
             self.push(("torch-magic",))
             return
-        for _ in op.stack_after:
+        for _ in range(npush):
             self.push(UNKNOWN)
 
     def read_arg(self, op: pickletools.OpcodeInfo) -> object:
