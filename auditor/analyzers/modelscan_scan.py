@@ -4,8 +4,8 @@ modelscan picks its scanners by file suffix, so a pickle called ``classifier.bin
 or ``weights`` would be skipped. We therefore hand it each file through a symlink in a private temp
 directory (outside the scanned tree) whose name carries the suffix of the format our sniffer found
 (pickle -> ``.pkl``, PyTorch zip -> ``.pt``, npz -> ``.npz``, Keras v3 -> ``.keras``, HDF5 -> ``.h5``),
-and run modelscan **in process** once for all of them (measured: ~0.02 s per call plus a one-off
-~0.3 s import, against ~1.3 s per subprocess, see the module's report in the PR).
+and run modelscan **in process** once for all of them. Measured on 40 small models: in process
+0.32 s import (once per scan) + 0.02 s scan; one ``modelscan -p DIR -r json`` subprocess 0.42 s.
 
 Its severities map one to one (CRITICAL/HIGH/MEDIUM/LOW -> critical/high/medium/low).
 
