@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -45,6 +45,7 @@ RISK_BUCKET: dict[str, str] = {
 class Limits:
     per_file: int = 5          # findings shown per rule and file
     per_rule: int = 40         # findings shown per rule in a stage
+    total: int = 500           # findings shown in the whole report (shared out over the rules)
     skipped: int = 200         # skipped files listed
     sbom: int = 300            # SBOM components listed
     baselined: int = 100       # baselined findings listed in the audit trail
@@ -457,6 +458,9 @@ def _duration(results: Mapping[str, Any]) -> str:
 def build_view(results: Mapping[str, Any], ctx: RenderContext, limits: Limits | None = None) -> dict[str, Any]:
     limits = limits or Limits()
     findings = sorted((f for f in _list(results.get("findings")) if isinstance(f, Mapping)), key=sort_key)
+    # share the report-wide budget out over the (stage, rule) groups, never below per_file each
+    groups_n = len({(str(f.get("stage")), str(f.get("rule_id"))) for f in findings}) or 1
+    limits = replace(limits, per_rule=max(limits.per_file, min(limits.per_rule, limits.total // groups_n)))
     rules = _rule_info(results, ctx)
     sections = _stage_sections(results, rules, _stage_infos(results, ctx), findings, limits)
     risks = _risks(results, ctx, limits)
