@@ -159,6 +159,8 @@ def read_document(path: Path, fmt: str) -> Any:
             return yamlio.load(text)
         except yaml.YAMLError as exc:
             raise MetricsReadError(f"not valid YAML at {yamlio.error_location(exc)}") from exc
+        except (ValueError, TypeError, RecursionError) as exc:  # an impossible date, deep nesting
+            raise MetricsReadError(f"not readable YAML: {exc}") from exc
     return read_csv(text)
 
 

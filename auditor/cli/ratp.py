@@ -116,7 +116,8 @@ def check(path: str, plan_path: str | None, config_path: str | None, rule_dirs: 
     assert state.path is not None
     plan = plan_mod.load(state.path, state.rel, catalog.risks)  # InputError: exit 2, names file and field
     state = plan_mod.PlanState(path=state.path, rel=state.rel, plan=plan)
-    found = gaps_mod.find_gaps(state, catalog.risks, catalog.rules, {a.kind for a in assets}, dt.date.today())
+    found = gaps_mod.find_gaps(state, catalog.risks, catalog.rules, gaps_mod.project_kinds(assets, state.rel),
+                               dt.date.today())
     if fmt == "json":
         doc = {"plan": state.rel, "valid": True, "risks": len(plan.risks), "gaps": [g.to_dict() for g in found]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")

@@ -47,8 +47,10 @@ def decide(
         for r in risks:
             if r["status"] not in ("untreated", "expired"):
                 continue
-            stages_of = [s for s in (r.get("stages") or []) if s in policy.gated]
-            if r.get("stages") and not stages_of:
+            # an untreated risk fails in the stages of its open findings; an expired one in its own
+            risk_stages = (r.get("open_stages") if r["status"] == "untreated" else None) or r.get("stages") or []
+            stages_of = [s for s in risk_stages if s in policy.gated]
+            if risk_stages and not stages_of:
                 continue  # the risk belongs only to stages this gate does not judge (--stage, --until)
             failed = True
             why = f": {r['status_reason']}" if r.get("status_reason") else ""

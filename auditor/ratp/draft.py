@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from auditor.model import Asset
-from auditor.ratp.gaps import applicable_risks
+from auditor.ratp.gaps import OWN_FILES, applicable_risks
 from auditor.ratp.plan import DEFAULT_ACCEPTANCE_THRESHOLD
 from auditor.rules import Catalog
 
@@ -54,6 +54,7 @@ def _assets_for(kinds: Iterable[str], assets: Sequence[Asset], limit: int = 3) -
 
 def draft(catalog: Catalog, assets: Sequence[Asset], today: dt.date, system_name: str,
           with_findings: Iterable[str] = ()) -> str:
+    assets = [a for a in assets if a.path not in OWN_FILES]
     kinds = {a.kind for a in assets}
     risk_ids = applicable_risks(catalog.risks, kinds, with_findings)
     enabled = [r for r in catalog.enabled()]

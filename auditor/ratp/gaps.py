@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from auditor.model import Rule
+from auditor.model import Asset, Rule
 from auditor.ratp.plan import Plan, PlanRisk, PlanState
 from auditor.rules import RiskInfo
 
@@ -44,6 +44,16 @@ class Gap:
 
     def to_dict(self) -> dict[str, str | None]:
         return {"kind": self.kind, "rule_id": self.rule_id, "risk": self.risk, "message": self.message}
+
+
+# the auditor's own files say nothing about what the project contains
+OWN_FILES = frozenset({"ratp.yaml", "ratp.yml", "docs/ratp.yaml", "docs/ratp.yml", ".auditor/ratp.yaml",
+                       ".auditor.yaml", ".auditor.yml", ".auditor-waivers.yaml", ".auditor-baseline.json"})
+
+
+def project_kinds(assets: Iterable[Asset], plan_rel: str | None = None) -> set[str]:
+    """Kinds of the project's assets, leaving out the auditor's own files (plan, config, waivers)."""
+    return {a.kind for a in assets if a.path not in OWN_FILES and a.path != plan_rel}
 
 
 def applicable_risks(risks: Mapping[str, RiskInfo], kinds_present: Iterable[str],

@@ -207,6 +207,8 @@ def load(path: Path, rel: str | None = None, catalog_risks: Mapping[str, Any] | 
         doc = yamlio.load(raw)
     except yaml.YAMLError as exc:
         raise InputError(f"{label}: not valid YAML at {yamlio.error_location(exc)}: fix the syntax") from exc
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date like 2026-02-30 ("day is out of range")
+        raise InputError(f"{label}: a value cannot be read ({exc}); write dates as valid YYYY-MM-DD") from exc
     plan = from_document(doc, path, label)
     if catalog_risks is not None:
         require_catalog_fields(plan, catalog_risks)

@@ -149,6 +149,8 @@ def risk_register(
             "finding_refs": [f.fingerprint for f in open_ + waived],
             "waived": [_waived_doc(f) for f in waived],
             "stages": sorted(stages, key=STAGE_ORDER.index),
+            # where its open findings are: the stages an untreated risk fails (require_treatment)
+            "open_stages": sorted({f.stage for f in open_}, key=STAGE_ORDER.index),
             "likelihood": li, "impact": im, "score": li * im if li and im else None,
             "residual_likelihood": rl, "residual_impact": ri, "residual_score": rl * ri if rl and ri else None,
             "due": pr.due.isoformat() if pr and pr.due else None,
