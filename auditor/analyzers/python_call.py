@@ -31,18 +31,28 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UNRESOLVED = "?"  # receiver that is not a plain name: a call result, subscript, literal ...
 
 
-@lru_cache(maxsize=1024)
-def name_regex(pattern: str) -> re.Pattern[str]:
-    """Regex for a rule call name: exact dotted name, ``.suffix`` for any receiver, ``*`` segments."""
+def _name_body(pattern: str) -> str:
     suffix = pattern.startswith(".")
     parts = pattern.lstrip(".").split(".")
     rx = r"\.".join(r"[^.]+(?:\.[^.]+)*" if p == "*" else re.escape(p).replace(r"\*", r"[^.]*")
                     for p in parts)
-    return re.compile((r"(?:^|.*\.)" if suffix else "^") + rx + "$")
+    return (r"(?:.*\.)?" if suffix else "") + rx
+
+
+@lru_cache(maxsize=1024)
+def name_regex(pattern: str) -> re.Pattern[str]:
+    """Regex for a rule call name: exact dotted name, ``.suffix`` for any receiver, ``*`` segments."""
+    return re.compile(_name_body(pattern) + r"\Z")
+
+
+@lru_cache(maxsize=256)
+def names_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a list of rule call names."""
+    return re.compile("(?:" + "|".join(_name_body(p) for p in patterns) + r")\Z")
 
 
 def names_match(patterns: Sequence[str], dotted: str) -> bool:
-    return any(name_regex(p).match(dotted) for p in patterns)
+    return names_regex(tuple(patterns)).match(dotted) is not None
 
 
 class _Imports(ast.NodeVisitor):
@@ -112,9 +122,26 @@ class _Compiled:
     kwargs_absent: tuple[str, ...]
     args_from: tuple[str, ...]
     arg_regex: re.Pattern[str] | None
+    calls_rx: re.Pattern[str]
+    # literal strings one of which must occur in a file's text for the rule to possibly match
+    needles: tuple[str, ...]
 
     def wants(self, asset: Asset) -> bool:
         return asset.kind in self.rule.applies_to
+
+    def possible(self, text: str) -> bool:
+        return not self.needles or any(n in text for n in self.needles)
+
+
+def _needles(calls: Sequence[str], kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+    """The last name segment of each call (text that must appear for a call to match); when one
+    is a wildcard, the required keyword names instead; else nothing (no prefilter)."""
+    last = [c.rsplit(".", 1)[-1] for c in calls]
+    if all(seg and "*" not in seg for seg in last):
+        return tuple(sorted(set(last)))
+    if kwargs:
+        return tuple(sorted(kwargs))
+    return ()
 
 
 def _compile(rule: Rule) -> _Compiled:
@@ -125,31 +152,47 @@ def _compile(rule: Rule) -> _Compiled:
             arg_rx = re.compile(m["arg_regex"])
         except re.error as exc:
             raise RuleError(f"rule {rule.id}: field 'match.arg_regex': invalid regular expression: {exc}") from exc
-    return _Compiled(rule=rule, calls=tuple(m["calls"]), kwargs=dict(m.get("kwargs") or {}),
+    calls = tuple(m["calls"])
+    kwargs = dict(m.get("kwargs") or {})
+    return _Compiled(rule=rule, calls=calls, kwargs=kwargs,
                      kwargs_not=dict(m.get("kwargs_absent_or_not") or {}),
                      kwargs_absent=tuple(m.get("kwargs_absent") or ()),
-                     args_from=tuple(m.get("args_from") or ()), arg_regex=arg_rx)
+                     args_from=tuple(m.get("args_from") or ()), arg_regex=arg_rx,
+                     calls_rx=names_regex(calls), needles=_needles(calls, kwargs))
 
 
-def _scope_nodes(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a scope's body, not descending into nested functions, lambdas or classes."""
-    stack: list[ast.AST] = list(reversed(body))
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# nodes that hold no call, assignment or import: never visited (names, constants, operators, contexts)
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+           ast.alias)
+
+
+def scopes_and_imports(tree: ast.Module) -> tuple[list[list[ast.AST]], dict[str, str]]:
+    """One pass over the tree: the nodes of each scope (module, then each function, class and
+    lambda body; nested scopes are not part of their parent's) and the import aliases."""
+    scopes: list[list[ast.AST]] = [[]]
+    imports = _Imports()
+    stack: list[tuple[ast.AST, int]] = [(n, 0) for n in reversed(tree.body)]
     while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, nested):
-            continue  # its body is a scope of its own
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-def _scopes(tree: ast.Module) -> Iterator[Sequence[ast.stmt]]:
-    yield tree.body
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield node.body
-        elif isinstance(node, ast.Lambda):
-            yield [ast.Expr(value=node.body)]
+        node, sid = stack.pop()
+        scopes[sid].append(node)
+        if isinstance(node, ast.Import):
+            imports.visit_Import(node)
+        elif isinstance(node, ast.ImportFrom):
+            imports.visit_ImportFrom(node)
+        if isinstance(node, _NESTED):
+            scopes.append([])
+            sid = len(scopes) - 1
+        children: list[ast.AST] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                children.append(value)
+        children.reverse()
+        stack.extend((c, sid) for c in children)
+    return scopes, imports.aliases
 
 
 def _target_names(target: ast.expr) -> Iterator[str]:
@@ -253,6 +296,10 @@ class PythonCallAnalyzer(BaseAnalyzer):
                 notes.append(f"{asset.path}: larger than {cap} bytes, not parsed (raise analyzers.python-call.max_bytes)")
                 continue
             files += 1
+            text = _text.decode(data)
+            wanted = [c for c in wanted if c.possible(text)]
+            if not wanted:
+                continue  # no rule can match: not even parsed
             parsed = self._parse(asset, data, notes)
             if parsed is None:
                 continue
@@ -290,21 +337,20 @@ class PythonCallAnalyzer(BaseAnalyzer):
 
     def _check(self, asset: Asset, tree: ast.Module, lines: list[str], locate: Any,
                rules: Sequence[_Compiled]) -> Iterator[RawFinding]:
-        imports = _Imports()
-        imports.visit(tree)
-        aliases = imports.aliases
-        taint_rules = [c for c in rules if c.args_from]
-        for body in _scopes(tree):
-            nodes = list(_scope_nodes(body))
-            taints = {c.rule.id: _Taint(nodes, c.args_from, aliases) for c in taint_rules}
+        scopes, aliases = scopes_and_imports(tree)
+        for nodes in scopes:
+            taints: dict[str, _Taint] = {}
             for node in nodes:
                 if not isinstance(node, ast.Call):
                     continue
                 dotted = dotted_name(node.func, aliases)
                 for c in rules:
-                    if not names_match(c.calls, dotted) or not self._conditions(c, node, taints):
+                    if c.calls_rx.match(dotted) is None:
                         continue
-                    yield self._finding(asset, c, node, dotted, lines, locate)
+                    if c.args_from and c.rule.id not in taints:
+                        taints[c.rule.id] = _Taint(nodes, c.args_from, aliases)
+                    if self._conditions(c, node, taints):
+                        yield self._finding(asset, c, node, dotted, lines, locate)
 
     @staticmethod
     def _conditions(c: _Compiled, call: ast.Call, taints: Mapping[str, _Taint]) -> bool:
