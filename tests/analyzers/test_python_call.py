@@ -241,7 +241,8 @@ def test_invalid_arg_regex_is_a_rule_error(tmp_path: Path) -> None:
 
 
 def test_match_schema_rejects_bad_names_and_keys(tmp_path: Path) -> None:
-    for match in ({"calls": ["bad name"]}, {"calls": ["x"], "kwarg": {}}, {"kwargs": {"a": True}}):
+    for match in ({"calls": ["bad name"]}, {"calls": ["x"], "kwarg": {}}, {"kwargs": {"a": True}},
+                  {"calls": ["x"], "arg_regex": "("}):
         pack = tmp_path / "p.yaml"
         pack.write_text(yaml.safe_dump([{
             "id": "USER-CALL-001", "title": "x rule", "stage": "deploy", "severity": "low",
