@@ -1,10 +1,11 @@
 """``pattern``: regular expressions over text files, declared in rules.
 
 Each file is read once (up to a size cap) whatever the number of rules; a rule's ``keywords`` are a
-cheap substring prefilter (file level, then line level) before any regex runs. Lines are matched one
-by one (``multiline: true`` matches the whole text instead); long lines and big texts are matched in
-bounded, overlapping slices so that a pathological line cannot stall the scan. Notebooks are searched
-cell by cell (sources and outputs) and findings name the cell and the line within it.
+cheap substring prefilter (any case, per file) before its regex runs. A rule matches within single
+lines (``^``/``$`` anchor at line bounds; ``multiline: true`` lets a match span lines); short lines are
+searched in blocks of whole lines, lines longer than LINE_SLICE in bounded, overlapping slices, so
+that a pathological line cannot stall the scan. Notebooks are searched cell by cell (sources and
+outputs) and findings name the cell and the line within it.
 
 Secrets (``secret: true``) never leave the analyzer in clear: message, snippet and fingerprint key
 carry the first four characters and ``****`` only.
@@ -28,7 +29,7 @@ TEXT_KINDS = frozenset({
 })
 LINE_SLICE = 4000  # characters of one line matched at a time
 LINE_OVERLAP = 256
-TEXT_SLICE = 65536  # characters of a whole text matched at a time (multiline rules)
+TEXT_SLICE = 65536  # characters of text matched at a time (blocks of short lines, multiline rules)
 TEXT_OVERLAP = 4096
 MAX_FINDINGS_PER_RULE_FILE = 50
 DEFAULT_MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
