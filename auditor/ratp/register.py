@@ -179,7 +179,9 @@ def _status(pr: PlanRisk | None, open_: Sequence[Finding], applies: bool, today:
             return "expired", (f"acceptance {a.words()} expired on {a.expires.isoformat()}; "
                                f"{n} finding(s) open again")
         if a is not None and a.by and a.expires is not None:
-            return "accepted", f"accepted, {a.words()}, until {a.expires.isoformat()}"
+            still = (f"; {n} finding(s) stay open because they also carry a risk the plan does not accept"
+                     if n else "")
+            return "accepted", f"accepted, {a.words()}, until {a.expires.isoformat()}{still}"
         if n:
             return "untreated", (f"{n} open finding(s); the acceptance in {where} has no approval with 'by' and "
                                  f"'expires', so it is not a treatment")
