@@ -195,3 +195,17 @@ def test_export_writes_stored_bytes_and_skips_unsafe_entries(clone: tuple[Path, 
     (tmp_path / "d2").mkdir()
     small = diffbase.export(work, commit, entries, tmp_path / "d2", max_size=10)
     assert "src/old.py" not in small  # over the size limit: not exported (discovery would skip it too)
+
+
+def test_files_mode_compares_the_same_files(clone: tuple[Path, dict[str, str]], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    work, _ = clone
+    write(work, {"src/old.py": "import os\n\n" + OLD + NEW, "src/other.py": NEW})
+    out = tmp_path / "o" / "r.json"
+    monkeypatch.chdir(work)
+    rc = main(["scan", "--diff-base", "origin/main", "--no-cache", "-o", str(out), "src/old.py"])
+    doc = json.loads(out.read_text())
+    assert rc == 1 and doc["target"]["mode"] == "files"
+    assert _status(doc, "src/old.py") == {("SECRET-GITHUB-001", "baselined"), ("SECRET-GITHUB-001", "open")}
+    assert not _status(doc, "src/other.py")  # not given, not scanned
+    assert doc["audit"]["diff_base"]["files"] == 1  # only the given file was exported from the base
