@@ -46,7 +46,7 @@ def test_hook_manifest_is_valid_for_pre_commit() -> None:
 def test_readme_snippets_are_valid_pre_commit_configs(tmp_path: Path) -> None:
     from pre_commit.clientlib import load_config
 
-    docs = yaml_snippets("pre-commit hook")
+    docs = [d for d in yaml_snippets("pre-commit hook") if "repos" in d]
     assert len(docs) == 2
     hook_ids = {h["id"] for h in yamlio.load(HOOKS.read_text())}
     for i, doc in enumerate(docs):
@@ -71,7 +71,7 @@ def test_real_pre_commit_blocks_then_allows(tmp_path: Path) -> None:
     env = git_env(tmp_path / "home")
     repo = init_repo(tmp_path / "project", env)
     # the README's local-hook snippet, verbatim: `auditor` is found on PATH (this venv)
-    local_snippet = [s for s in yaml_snippets("pre-commit hook") if s["repos"][0]["repo"] == "local"][0]
+    local_snippet = [s for s in yaml_snippets("pre-commit hook") if s.get("repos", [{}])[0].get("repo") == "local"][0]
     (repo / ".pre-commit-config.yaml").write_text(json.dumps(local_snippet, indent=2))
     write(repo, {"README.md": "# project\n"})
     git(repo, env, "add", ".")
@@ -184,3 +184,15 @@ def test_pre_commit_five_files_is_fast(tmp_path: Path) -> None:
         times.append(time.perf_counter() - t)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert min(times) < 3.0, times
+
+
+def test_readme_skip_analyzers_snippet_brings_bandit_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (cfg,) = [d for d in yaml_snippets("pre-commit hook") if "pre_commit" in d]
+    env = git_env(tmp_path / "home")
+    repo = init_repo(tmp_path / "p", env)
+    write(repo, {".auditor.yaml": json.dumps(cfg), "app.py": "import subprocess\nsubprocess.call('ls', shell=True)\n"})
+    rc, doc, text = _scan_pre_commit(repo, ["app.py"], tmp_path, monkeypatch, capsys)
+    ran = {a["name"] for a in doc["analyzers"]}
+    assert "bandit" in ran and "pip-audit" not in ran, ran
+    assert any(f["analyzer"] == "bandit" for f in doc["findings"]), doc["findings"]
