@@ -135,6 +135,9 @@ def test_pre_commit_runs_only_what_staged_files_need(tmp_path: Path, monkeypatch
     assert dep_rules and all(controls[r] == "not_applicable" for r in dep_rules)
     docker_rules = [r for r in catalog_rules if r.startswith("DOCKER-")]
     assert docker_rules and all(controls[r] == "not_applicable" for r in docker_rules)
+    # python files are staged, but bandit is off the fast path: its controls did not pass, they did not run
+    bandit_rules = [r for r in catalog_rules if r.startswith("BANDIT-")]
+    assert bandit_rules and all(controls[r] == "not_applicable" for r in bandit_rules)
     # repository-level judge checks (expired/unused waivers) cannot be judged on a few files
     assert controls.get("AUDIT-WAIVER-002") == "not_applicable"
     assert controls.get("SECRET-GITHUB-001") == "pass"  # ran on the staged python file
