@@ -77,7 +77,9 @@ def resolve(root: Path, ref: str) -> tuple[str, str]:
         raise UsageError(f"--diff-base {ref!r}: not a git ref (a branch, tag or commit such as origin/main)")
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
-        raise UsageError(f"--diff-base: {root} is not inside a git work tree")
+        why = inside.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"--diff-base: {root} is not inside a git work tree"
+                         + (f" (git: {why[0][:200]})" if why else ""))
     proc = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     commit = proc.stdout.decode("ascii", "replace").strip()
     if proc.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", commit):
