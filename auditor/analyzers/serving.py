@@ -42,6 +42,15 @@ CHECKS = ("route-no-auth", "route-returns-proba", "gradio-no-auth", "system-prom
 REPO_CHECKS = ("no-drift-monitoring", "no-telemetry")
 DEFAULT_PATHS = r"(?i)/(?:v\d+/)?(?:predict\w*|prediction|generate|generation|invocations|infer|inference|" \
                 r"completions?|chat|score|classify|embed\w*)\b"
+# a file is parsed for a check only when one of these words occurs in its text (the AST walks cost
+# far more than a substring test, and most files of a repository serve nothing)
+_CHECK_WORDS: dict[str, tuple[str, ...]] = {
+    "route-no-auth": ("route", ".get(", ".post(", ".put(", ".patch(", ".delete(", "websocket"),
+    "route-returns-proba": ("predict_proba", "predict_log_proba", "decision_function", "logits", "softmax"),
+    "gradio-no-auth": ("gradio",),
+    "system-prompt-injection": ("system", "System", "instructions"),
+    "system-prompt-secret": ("system", "System", "instructions"),
+}
 _ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "route", "api_route", "websocket"}
 _AUTH_DECORATOR = re.compile(r"(?i)login_required|auth|jwt|token_required|api_?key|requires?_|permission|"
                              r"protected|verify|roles_required|limiter\.exempt^")
@@ -171,6 +180,12 @@ class _Module:
                 for t in stmt.targets:
                     if isinstance(t, ast.Name):
                         self.constants[t.id] = stmt.value
+        self._prompts: list[tuple[ast.AST, ast.AST]] | None = None
+
+    def system_prompts(self) -> list[tuple[ast.AST, ast.AST]]:
+        if self._prompts is None:
+            self._prompts = list(_system_prompts(self.tree))
+        return self._prompts
 
 
 def _route_has_auth(mod: _Module, r: _Route) -> bool:
@@ -327,11 +342,16 @@ def _is_dynamic(expr: ast.AST) -> bool:
 
 
 def _enclosing_functions(tree: ast.Module) -> dict[int, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """id(node) -> the innermost function containing it, in one pass over the tree."""
     out: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for fn in ast.walk(tree):
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for sub in ast.walk(fn):
-                out[id(sub)] = fn  # inner functions overwrite (walk visits them later)
+    stack: list[tuple[ast.AST, ast.FunctionDef | ast.AsyncFunctionDef | None]] = [(tree, None)]
+    while stack:
+        node, fn = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            fn = node
+        if fn is not None:
+            out[id(node)] = fn
+        stack.extend((child, fn) for child in ast.iter_child_nodes(node))
     return out
 
 
@@ -375,7 +395,7 @@ class ServingAnalyzer(BaseAnalyzer):
                 wanted = [r for r in file_rules if asset.kind in r.applies_to]
                 if not wanted:
                     continue
-                mod = self._parse(asset, notes)
+                mod = self._parse(asset, notes, wanted)
                 if mod is None:
                     continue
                 files += 1
@@ -386,7 +406,7 @@ class ServingAnalyzer(BaseAnalyzer):
         return AnalyzerOutput(findings=findings, files=files, notes=notes)
 
     @staticmethod
-    def _parse(asset: Asset, notes: list[str]) -> _Module | None:
+    def _parse(asset: Asset, notes: list[str], rules: Sequence[Rule]) -> _Module | None:
         try:
             data, cut = textutil.read_bytes(asset.abspath, MAX_BYTES)
         except OSError as exc:
@@ -396,6 +416,9 @@ class ServingAnalyzer(BaseAnalyzer):
             notes.append(f"{asset.path}: larger than {MAX_BYTES} bytes, not parsed")
             return None
         text = textutil.decode(data)
+        words = {w for r in rules for w in _CHECK_WORDS.get(r.match["check"], ("",))}
+        if not any(w in text for w in words):
+            return None
         try:
             tree = ast.parse(text, filename=asset.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -437,9 +460,10 @@ class ServingAnalyzer(BaseAnalyzer):
                     yield hit(sub, "Gradio app launched without auth=: every visitor can use the model (and its "
                               "API endpoint)", "launch")
         elif check == "system-prompt-injection":
-            enclosing = _enclosing_functions(mod.tree)
+            prompts = mod.system_prompts()
+            enclosing = _enclosing_functions(mod.tree) if any(_is_dynamic(e) for _, e in prompts) else {}
             route_funcs = {id(r.func) for r in mod.routes}
-            for anchor, expr in _system_prompts(mod.tree):
+            for anchor, expr in prompts:
                 if not _is_dynamic(expr):
                     continue
                 fn = enclosing.get(id(anchor))
@@ -451,7 +475,7 @@ class ServingAnalyzer(BaseAnalyzer):
                               "model's instructions (prompt injection at the highest privilege)",
                               f"{fn.name}:{getattr(anchor, 'lineno', 0)}")
         elif check == "system-prompt-secret":
-            for anchor, expr in _system_prompts(mod.tree):
+            for anchor, expr in mod.system_prompts():
                 for s in _strings_of(expr, mod.constants):
                     m = _SECRET_IN_TEXT.search(s)
                     if not m:
