@@ -81,23 +81,50 @@ def _fast(text: str | bytes, many: bool) -> list[Any] | None:
         loader.dispose()
 
 
+class YAMLValueError(yaml.YAMLError):
+    """A value PyYAML could not construct (an impossible date such as 2026-02-30, a nesting too deep
+    to compose): raised as a YAMLError so that every caller's error path names the file."""
+
+
+def _guarded(fn: Any) -> Any:
+    try:
+        return fn()
+    except yaml.YAMLError:
+        raise
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise YAMLValueError(f"a value cannot be read: {exc}") from exc
+    except RecursionError as exc:
+        raise YAMLValueError("nested too deeply") from exc
+
+
 def load(text: str | bytes) -> Any:
-    """Load one YAML document safely. Raises yaml.YAMLError."""
-    docs = _fast(text, many=False)
-    if docs is not None:
-        return docs[0]
-    return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - bounded SafeLoader subclass
+    """Load one YAML document safely. Raises yaml.YAMLError (and nothing else)."""
+
+    def run() -> Any:
+        docs = _fast(text, many=False)
+        if docs is not None:
+            return docs[0]
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - bounded SafeLoader subclass
+
+    return _guarded(run)
 
 
 def load_all(text: str | bytes) -> list[Any]:
-    """Load every document of a multi-document stream safely. Raises yaml.YAMLError."""
-    docs = _fast(text, many=True)
-    if docs is not None:
-        return docs
-    return list(yaml.load_all(text, Loader=_BoundedLoader))  # noqa: S506
+    """Load every document of a multi-document stream safely. Raises yaml.YAMLError (and nothing else)."""
+
+    def run() -> list[Any]:
+        docs = _fast(text, many=True)
+        if docs is not None:
+            return docs
+        return list(yaml.load_all(text, Loader=_BoundedLoader))  # noqa: S506
+
+    result: list[Any] = _guarded(run)
+    return result
 
 
 def error_location(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, YAMLValueError):
+        return f"some value ({exc})"
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         return f"line {mark.line + 1}, column {mark.column + 1}"

@@ -142,3 +142,17 @@ def test_text_output_escapes_control_characters_and_markup(tmp_path: Path, only_
     assert rc == 1
     assert "\x1b" not in out and "\\x1b" in out
     assert "[bold red]" in out and "[link=http://x]" in out  # shown literally, not interpreted
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    (".auditor-waivers.yaml", "waivers:\n  - {rule: X-001, path: a, reason: r, owner: o, expires: 2026-02-30}\n",
+     "cannot be read"),
+    (".auditor.yaml", "fail_on: high\nwaivers: 2026-02-30\n", "cannot be read"),
+    (".auditor.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", ".auditor.yaml"),
+])
+def test_yaml_values_pyyaml_cannot_build_are_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    name: str, content: str, needle: str) -> None:
+    root = write_tree(tmp_path / "t", {"a.py": "x = 1\n", name: content})
+    assert main(["scan", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and name in err and "Traceback" not in err
