@@ -1,10 +1,19 @@
 """Vulnerable dependencies: the exact pins of every manifest, audited against pip-audit's services
 (PyPI JSON API or OSV, online) or a local OSV database (offline).
 
-A scan never installs, builds, resolves or runs anything of the target: a pin is audited as written;
-unpinned and ranged requirements are listed as not audited (the hygiene rule DEP-PIN-001 of the
-``dependencies`` analyzer reports them). When no vulnerability source answers the analyzer raises, so
-the scan ends incomplete (exit 3) instead of passing silently.
+By default a scan never installs, builds, resolves or runs anything of the target: a pin is audited as
+written; unpinned and ranged requirements are listed as not audited (the hygiene rule DEP-PIN-001 of the
+``dependencies`` analyzer reports them). With ``--resolve-deps`` (config ``resolve_deps: true``) those
+requirements are resolved to versions by pip's resolver in dry-run, wheels-only mode (see
+``auditor.depresolve``: nothing is installed, no build backend runs) and the resolved versions are
+audited with the same vulnerability source; their findings carry ``properties.resolved: true`` and point
+at the requirement's manifest line. A resolution that fails (no index reachable, no wheel, a conflict)
+is a note and a not-audited reason, never a failed analyzer. When no vulnerability source answers the
+analyzer raises, so the scan ends incomplete (exit 3) instead of passing silently.
+
+Settings (``analyzers: {pip-audit: {...}}``): ``service`` (pypi|osv), ``timeout``, ``osv_url``,
+``vuln_db``; for resolution ``resolve_args`` (extra pip arguments, e.g. ``[--no-index, --find-links,
+/wheelhouse]``), ``resolve_isolated`` (ignore the user's pip configuration), ``resolve_timeout`` (s).
 
 Severity: from the advisory's CVSS v3 base score when the record has a vector, else the database's own
 rating (GHSA ``database_specific.severity``), else the rule's severity (high). Online results from
@@ -16,13 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, AnalyzerUnavailable, ScanOptions
 from auditor.errors import AnalyzerError
-from auditor.manifests import Requirement, load_manifests
 from auditor.model import Asset, RawFinding, Rule
-from auditor.vulndb import Advisory
+
+if TYPE_CHECKING:
+    from auditor.manifests import ManifestSet, Requirement
+    from auditor.vulndb import Advisory
 
 NAME = "pip-audit"
 
@@ -75,7 +86,7 @@ class PipAuditSource:
         from packaging.version import Version
         from pip_audit._service import ResolvedDependency, ServiceError
 
-        from auditor.vulndb import DEFAULT_SEVERITY, _preferred
+        from auditor.vulndb import DEFAULT_SEVERITY, Advisory, _preferred
 
         try:
             _, results = self._svc.query(ResolvedDependency(name=package, version=Version(version)))
@@ -156,12 +167,12 @@ class PipAuditAnalyzer:
             raise AnalyzerUnavailable("pip-audit is not installed: pip install pip-audit, or use --vuln-db") from exc
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
-        from auditor.model import SEVERITY_RANK
+        from auditor.manifests import load_manifests
 
         mset = load_manifests(ctx.root, [a.path for a in assets if a.kind == "dependency"])
         reqs = mset.requirements()
         notes: list[str] = list(mset.notes)
-        not_audited = []
+        unaudited: list[tuple[Requirement, dict[str, Any]]] = []
         audited: list[Requirement] = []
         pinned = {r.normalized for r in reqs if not_audited_reason(r) is None}
         for r in reqs:
@@ -169,63 +180,124 @@ class PipAuditAnalyzer:
             if reason and r.normalized in pinned:
                 continue  # a range here, but an exact pin elsewhere is audited
             if reason:
-                not_audited.append({"name": r.name, "specifier": r.specifier, "url": r.url, "path": r.path,
-                                    "line": r.line, "reason": reason})
+                unaudited.append((r, {"name": r.name, "specifier": r.specifier, "url": r.url, "path": r.path,
+                                      "line": r.line, "reason": reason}))
             else:
                 audited.append(r)
         section: dict[str, Any] = {
             "manifests": [{"path": m.path, "kind": m.kind, "requirements": len(m.requirements),
                            "errors": list(m.errors)} for m in mset.manifests],
             "audited": len({(r.normalized, r.version) for r in audited}),
-            "not_audited": not_audited, "source": None, "vulnerable": [],
+            "not_audited": [entry for _, entry in unaudited], "source": None, "vulnerable": [],
         }
-        if ctx.options.resolve_deps and not_audited:
-            notes.append("--resolve-deps: dependency resolution is not implemented by this analyzer (it would run "
-                         "pip on the target's requirements); unpinned requirements stay not audited")
         vuln_rules = [r for r in rules if r.match.get("vulnerable")]
-        if not audited or not vuln_rules:
-            if not_audited:
-                notes.append(f"{len(not_audited)} requirement(s) not audited (not pinned or direct references)")
-            return AnalyzerOutput(findings=(), sections={"dependencies": section}, files=len(mset.manifests),
-                                  notes=tuple(notes))
+        want_resolution = bool(ctx.options.resolve_deps or ctx.config.get("resolve_deps")) and bool(unaudited)
+        if not vuln_rules or not (audited or want_resolution):
+            return self._done(section, notes, [], mset)
         source = select_source(ctx)
         section["source"] = source.label
+        resolved: list[tuple[Requirement, str]] = []
+        if want_resolution:
+            resolved = _resolve(ctx, mset, unaudited, section, notes)
+        targets = [(r, str(r.version), False) for r in audited] + [(r, v, True) for r, v in resolved]
         cache: dict[tuple[str, str], list[Advisory]] = {}
-        for r in audited:
-            key = (r.normalized, str(r.version))
+        for r, version, _ in targets:
+            key = (r.normalized, version)
             if key not in cache:
-                cache[key] = source.query(r.normalized, str(r.version))
-        findings: list[RawFinding] = []
-        for rule in vuln_rules:
-            floor = rule.match.get("min_severity", "info")
-            for r in audited:
-                for adv in cache[(r.normalized, str(r.version))]:
-                    if SEVERITY_RANK[adv.severity] < SEVERITY_RANK[floor]:
-                        continue
-                    fixed = ", ".join(adv.fixed) if adv.fixed else "no fixed version published"
-                    aka = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
-                    findings.append(RawFinding(
-                        rule_id=rule.id, path=r.path, start_line=r.line, end_line=r.line, kind="dependency",
-                        message=(f"{r.name} {r.version} is affected by {adv.id}{aka}: {adv.summary[:200]} "
-                                 f"Fixed in: {fixed}."),
-                        snippet=r.raw[:200],
-                        severity=adv.severity if adv.severity_source != "default" else None,
-                        fingerprint_key=f"{r.normalized}:{adv.id}",
-                        properties={
-                            "advisory_id": adv.id, "aliases": list(adv.aliases), "package": r.normalized,
-                            "installed_version": r.version, "fixed_versions": list(adv.fixed),
-                            "cvss_vector": adv.cvss_vector, "cvss_score": adv.cvss_score,
-                            "severity_source": adv.severity_source, "vulnerability_source": source.label,
-                            "locked": r.locked, "references": list(adv.references),
-                        },
-                    ))
-        vulnerable: dict[tuple[str, str], list[str]] = {}
-        for (name, version), advs in sorted(cache.items()):
-            if advs:
-                vulnerable[(name, version)] = [a.id for a in advs]
-        section["vulnerable"] = [{"package": n, "version": v, "advisories": ids} for (n, v), ids in vulnerable.items()]
-        if not_audited:
-            notes.append(f"{len(not_audited)} requirement(s) not audited (not pinned or direct references)")
-        notes.append(f"{section['audited']} pinned package version(s) audited against {source.label}")
+                cache[key] = source.query(r.normalized, version)
+        findings = [f for rule in vuln_rules for f in _findings(rule, targets, cache, source.label)]
+        section["audited"] = len({(r.normalized, v) for r, v, _ in targets})
+        section["vulnerable"] = [{"package": n, "version": v, "advisories": [a.id for a in advs]}
+                                 for (n, v), advs in sorted(cache.items()) if advs]
+        notes.append(f"{section['audited']} package version(s) audited against {source.label}"
+                     + (f" ({len(resolved)} resolved by pip)" if resolved else ""))
+        return self._done(section, notes, findings, mset)
+
+    @staticmethod
+    def _done(section: dict[str, Any], notes: list[str], findings: list[RawFinding],
+              mset: ManifestSet) -> AnalyzerOutput:
+        if section["not_audited"]:
+            notes.append(f"{len(section['not_audited'])} requirement(s) not audited (not pinned, direct references "
+                         "or not resolved)")
         return AnalyzerOutput(findings=findings, sections={"dependencies": section}, files=len(mset.manifests),
                               notes=tuple(notes))
+
+
+def _resolve(ctx: AnalysisContext, mset: ManifestSet, unaudited: list[tuple[Requirement, dict[str, Any]]],
+             section: dict[str, Any], notes: list[str]) -> list[tuple[Requirement, str]]:
+    """Resolve the unpinned requirements with pip (dry run, wheels only); update the not-audited list."""
+    from auditor import depresolve
+
+    try:
+        args = depresolve.check_args(ctx.setting(NAME, "resolve_args"))
+    except depresolve.ResolveConfigError as exc:
+        raise AnalyzerError(f"pip-audit: {exc}") from exc
+    isolated = bool(ctx.setting(NAME, "resolve_isolated", False))
+    timeout = float(ctx.setting(NAME, "resolve_timeout", depresolve.DEFAULT_TIMEOUT))
+    own = {normalize_name(m.project_name) for m in mset.manifests if m.project_name}
+    entry_of = {id(r): entry for r, entry in unaudited}
+    by_manifest: dict[str, list[Requirement]] = {}
+    for r, entry in unaudited:
+        why = depresolve.not_resolvable(r, own)
+        if why is None and r.constraint:
+            why = "constraint entry: installs nothing, not resolved"
+        if why is not None:
+            entry["reason"] = f"{entry['reason']}; not resolvable: {why}"
+            continue
+        by_manifest.setdefault(r.path, []).append(r)
+    manifests = mset.by_path()
+    groups = [(reqs, [p for p in manifests[path].requirements if p.version is not None and not p.url])
+              for path, reqs in sorted(by_manifest.items())]
+    outcome = depresolve.resolve(groups, args, isolated=isolated, timeout=timeout)
+    notes.extend(outcome.notes)
+    for r, why in outcome.unresolved:
+        entry = entry_of[id(r)]
+        entry["reason"] = f"{entry['reason']}; --resolve-deps: {why}"
+    resolved_ids = {id(x.requirement) for x in outcome.resolved}
+    section["not_audited"] = [entry for r, entry in unaudited if id(r) not in resolved_ids]
+    section["resolution"] = {
+        "method": "pip install --dry-run --only-binary=:all: --report (nothing installed, no build backend run)",
+        "isolated": isolated, "pip_runs": outcome.runs, "command": list(outcome.command),
+        "resolved": [{"name": x.requirement.name, "specifier": x.requirement.specifier, "path": x.requirement.path,
+                      "line": x.requirement.line, "version": x.version} for x in outcome.resolved],
+        "transitive_not_audited": [{"package": n, "version": v} for n, v in outcome.transitive],
+    }
+    return [(x.requirement, x.version) for x in outcome.resolved]
+
+
+def normalize_name(name: str) -> str:
+    from auditor.manifests import normalize
+
+    return normalize(name)
+
+
+def _findings(rule: Rule, targets: Sequence[tuple[Requirement, str, bool]],
+              cache: dict[tuple[str, str], list[Advisory]], label: str) -> list[RawFinding]:
+    from auditor.model import SEVERITY_RANK
+
+    floor = rule.match.get("min_severity", "info")
+    out: list[RawFinding] = []
+    for r, version, resolved in targets:
+        for adv in cache[(r.normalized, version)]:
+            if SEVERITY_RANK[adv.severity] < SEVERITY_RANK[floor]:
+                continue
+            fixed = ", ".join(adv.fixed) if adv.fixed else "no fixed version published"
+            aka = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
+            what = f"{r.name} {r.specifier or '(any version)'} resolves to {version}, which" if resolved \
+                else f"{r.name} {version}"
+            props: dict[str, Any] = {
+                "advisory_id": adv.id, "aliases": list(adv.aliases), "package": r.normalized,
+                "installed_version": version, "fixed_versions": list(adv.fixed),
+                "cvss_vector": adv.cvss_vector, "cvss_score": adv.cvss_score,
+                "severity_source": adv.severity_source, "vulnerability_source": label,
+                "locked": r.locked, "references": list(adv.references),
+            }
+            if resolved:
+                props.update({"resolved": True, "resolved_version": version, "specifier": r.specifier})
+            out.append(RawFinding(
+                rule_id=rule.id, path=r.path, start_line=r.line, end_line=r.line, kind="dependency",
+                message=f"{what} is affected by {adv.id}{aka}: {adv.summary[:200]} Fixed in: {fixed}.",
+                snippet=r.raw[:200], severity=adv.severity if adv.severity_source != "default" else None,
+                fingerprint_key=f"{r.normalized}:{adv.id}", properties=props,
+            ))
+    return out
