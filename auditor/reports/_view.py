@@ -10,6 +10,7 @@ findings of a file and ``Limits.per_rule`` findings of a rule are shown, the res
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.model import SEVERITIES, SEVERITY_RANK, STAGE_ORDER
+from auditor.reports import _sections
 from auditor.reports._text import canonical_sha256, clean, shorten, shorten_lines
 from auditor.reports.interface import RenderContext
 
@@ -291,7 +293,8 @@ def _rating(value: Any, default: Any) -> int | None:
     return None
 
 
-def _risks(results: Mapping[str, Any], ctx: RenderContext, limits: Limits) -> list[dict[str, Any]]:
+def _risks(results: Mapping[str, Any], ctx: RenderContext, limits: Limits,
+           findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     catalog = ctx.catalog.risks if ctx.catalog is not None else {}
     out = []
     for r in _list(results.get("risks")):
@@ -306,10 +309,13 @@ def _risks(results: Mapping[str, Any], ctx: RenderContext, limits: Limits) -> li
         rscore = r.get("residual_score") if isinstance(r.get("residual_score"), int) else (rl * ri if rl and ri else None)
         approval = _map(r.get("approval"))
         refs = [_s(x, 80) for x in _list(r.get("finding_refs"))]
+        waived = _sections.waived_under(r, findings)
         out.append({
-            "id": _s(r.get("id"), 80), "title": _s(r.get("title") or (cat.title if cat else ""), 300),
+            "id": _s(r.get("id"), 80), "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", _s(r.get("id"), 80)),
+            "title": _s(r.get("title") or (cat.title if cat else ""), 300),
             "treatment": _s(r.get("treatment") or "untreated", 20), "owner": _s(r.get("owner"), 120),
-            "status": _s(r.get("status"), 20), "likelihood": likelihood, "impact": impact, "score": score,
+            "status": _s(r.get("status"), 20), "status_reason": _s(r.get("status_reason"), 600),
+            "likelihood": likelihood, "impact": impact, "score": score,
             "residual_likelihood": rl, "residual_impact": ri, "residual_score": rscore,
             "due": _s(r.get("due"), 40),
             "approval": {k: _s(approval.get(k), 300) for k in ("by", "role", "date", "expires", "rationale")
@@ -318,8 +324,12 @@ def _risks(results: Mapping[str, Any], ctx: RenderContext, limits: Limits) -> li
             "findings_open": r.get("findings_open") if isinstance(r.get("findings_open"), int) else None,
             "findings_waived": r.get("findings_waived") if isinstance(r.get("findings_waived"), int) else None,
             "stages": [STAGE_TITLES.get(s, _s(s, 40)) for s in _list(r.get("stages"))],
+            "open_stages": [STAGE_TITLES.get(s, _s(s, 40)) for s in _list(r.get("open_stages"))],
+            "waived": waived[:_sections.MAX_WAIVED_PER_RISK],
+            "waived_more": max(len(waived) - _sections.MAX_WAIVED_PER_RISK, 0), "waived_total": len(waived),
             "refs": [x[:12] for x in refs[:limits.refs]], "refs_more": max(len(refs) - limits.refs, 0),
             "score_color": _score_color(score) if score else "#e2e8f0",
+            "residual_color": _score_color(rscore) if rscore else "#e2e8f0",
         })
     order = {"expired": 0, "untreated": 1, "open": 2, "accepted": 3, "mitigated": 4, "not_applicable": 5}
     return sorted(out, key=lambda r: (order.get(r["status"], 9), -(r["score"] or 0), r["id"]))
@@ -387,6 +397,7 @@ def _audit(results: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], li
     waivers = [{"rule": _s(w.get("rule"), 80), "path": _s(w.get("path"), 300), "reason": _s(w.get("reason"), 500),
                 "owner": _s(w.get("owner"), 120), "expires": _s(w.get("expires"), 40),
                 "status": _s(w.get("status"), 20), "risk": _s(w.get("risk"), 80),
+                "approval": _s(w.get("approval"), 200),
                 "findings": w.get("findings") if isinstance(w.get("findings"), int) else None}
                for w in _list(audit.get("waivers")) if isinstance(w, Mapping)]
     baseline = _map(audit.get("baseline"))
@@ -396,10 +407,17 @@ def _audit(results: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], li
     inv = _map(results.get("inventory"))
     skipped = [{"path": _s(s.get("path"), 300), "reason": _s(s.get("reason"), 300)}
                for s in _list(inv.get("skipped")) if isinstance(s, Mapping)]
-    analyzers = [{"name": _s(a.get("name"), 60), "version": _s(a.get("version"), 60), "status": _s(a.get("status"), 20),
-                  "reason": _s(a.get("reason"), 500), "files": a.get("files") if isinstance(a.get("files"), int) else None,
-                  "duration": f"{a['duration_s']:.2f} s" if isinstance(a.get("duration_s"), (int, float)) else ""}
-                 for a in _list(results.get("analyzers")) if isinstance(a, Mapping)]
+    analyzers = []
+    for a in _list(results.get("analyzers")):
+        if not isinstance(a, Mapping):
+            continue
+        notes, notes_more = _sections.analyzer_notes(a)
+        analyzers.append({
+            "name": _s(a.get("name"), 60), "version": _s(a.get("version"), 60), "status": _s(a.get("status"), 20),
+            "reason": _s(a.get("reason"), 500), "files": a.get("files") if isinstance(a.get("files"), int) else None,
+            "cached": a.get("cached_files") if isinstance(a.get("cached_files"), int) else None,
+            "duration": f"{a['duration_s']:.2f} s" if isinstance(a.get("duration_s"), (int, float)) else "",
+            "notes": notes, "notes_more": notes_more})
     return {
         "suppressions": sup, "waivers": waivers,
         "expired_waivers": [w for w in waivers if w["status"] == "expired"],
@@ -408,7 +426,7 @@ def _audit(results: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], li
         "baselined": [finding_view(f, limits) for f in baselined[:limits.baselined]],
         "baselined_more": max(len(baselined) - limits.baselined, 0), "baselined_total": len(baselined),
         "suppressed_total": len(suppressed), "waived_total": len(waived),
-        "excluded_files": audit.get("excluded_files") if isinstance(audit.get("excluded_files"), int) else None,
+        "excluded_files": _sections.excluded_count(results), "diff_base": _sections.diff_base_view(results),
         "skipped": skipped[:limits.skipped], "skipped_more": max(len(skipped) - limits.skipped, 0),
         "skipped_total": len(skipped), "analyzers": analyzers,
     }
@@ -430,7 +448,9 @@ def _sbom(results: Mapping[str, Any], limits: Limits) -> dict[str, Any] | None:
     ml = [c for c in comps if c["type"] in ("machine-learning-model", "data")]
     licences = Counter(c["licenses"] or "(none declared)" for c in comps)
     types = Counter(c["type"] or "unknown" for c in comps)
-    return {"spec_version": _s(sbom.get("spec_version"), 20), "document": _s(sbom.get("document"), 300),
+    # ``document`` was the path of the written SBOM; the scan now embeds the document itself
+    document = sbom.get("document") if isinstance(sbom.get("document"), str) else ""
+    return {"spec_version": _s(sbom.get("spec_version"), 20), "document": _s(document, 300),
             "components": sbom.get("components") if isinstance(sbom.get("components"), int) else len(comps),
             "ml": ml, "listed": comps[:limits.sbom], "more": max(len(comps) - limits.sbom, 0),
             "licences": sorted(licences.items(), key=lambda kv: (-kv[1], kv[0]))[:25],
@@ -463,7 +483,11 @@ def build_view(results: Mapping[str, Any], ctx: RenderContext, limits: Limits | 
     limits = replace(limits, per_rule=max(limits.per_file, min(limits.per_rule, limits.total // groups_n)))
     rules = _rule_info(results, ctx)
     sections = _stage_sections(results, rules, _stage_infos(results, ctx), findings, limits)
-    risks = _risks(results, ctx, limits)
+    metrics, data_audit = _sections.metrics_view(results), _sections.data_audit_view(results)
+    for s in sections:
+        s["metrics"] = metrics if s["id"] == "test" else None
+        s["data_audit"] = data_audit if s["id"] == "data-build" else None
+    risks = _risks(results, ctx, limits, findings)
     tool, target, gate = _map(results.get("tool")), _map(results.get("target")), _map(results.get("gate"))
     git, config, inv = _map(target.get("git")), _map(results.get("config")), _map(results.get("inventory"))
     digest, digest_of = results_digest(results, ctx)
@@ -485,14 +509,18 @@ def build_view(results: Mapping[str, Any], ctx: RenderContext, limits: Limits | 
         "gate": {"decision": decision, "label": STATUS_LABELS.get(decision, decision.upper()),
                  "exit_code": gate.get("exit_code"), "fail_on": _s(gate.get("fail_on"), 20),
                  "reasons": [_s(r, 500) for r in _list(gate.get("reasons"))]},
-        "inventory": {"files": inv.get("files"), "bytes": inv.get("bytes"),
-                      "by_kind": sorted((str(k), v) for k, v in _map(inv.get("by_kind")).items())},
+        "inventory": {"files": inv.get("files"), "bytes": inv.get("bytes"), "size": _sections.human_size(inv.get("bytes")),
+                      "by_kind": sorted((str(k), v) for k, v in _map(inv.get("by_kind")).items()),
+                      "excluded": _sections.excluded_count(results),
+                      "skipped": len([x for x in _list(inv.get("skipped")) if isinstance(x, Mapping)]),
+                      "scope": _sections.scope_line(results)},
         "totals": {"findings": len(findings), "open": status_counts.get("open", 0),
                    "statuses": {s: status_counts.get(s, 0) for s in ("open", "waived", "suppressed", "baselined")},
                    "open_by_severity": {s: open_sev.get(s, 0) for s in SEVERITIES},
                    "controls": Counter(c["status"] for s in sections for c in s["controls"])},
         "stages": sections, "pipeline": _pipeline(sections), "bars": _severity_bars(sections),
-        "risks": risks, "heatmap": _heatmap(risks), "audit": _audit(results, findings, limits),
+        "risks": risks, "heatmap": _heatmap(risks),
+        "waived_risks": [r for r in risks if r["waived"]], "audit": _audit(results, findings, limits),
         "sbom": _sbom(results, limits), "severities": SEVERITIES, "severity_colors": SEVERITY_COLORS,
         "limits": limits,
     }

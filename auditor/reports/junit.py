@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.model import SEVERITY_RANK, STAGE_ORDER
+from auditor.reports._sections import excluded_count, scope_line
 from auditor.reports._text import as_map, clean, shorten
 from auditor.reports._view import STAGE_TITLES, location_label
 from auditor.reports.interface import Format, RenderContext
@@ -110,6 +111,14 @@ def build_junit(results: Mapping[str, Any]) -> ET.Element:
     # the analyzers: a failed analyzer makes the verdict incomplete
     analyzers = [a for a in results.get("analyzers") or [] if isinstance(a, Mapping)]
     suite = ET.SubElement(root, "testsuite", name="analyzers", id="analyzers")
+    # the scan's scope, so a configuration that excludes files shows in CI test views too
+    props = ET.SubElement(suite, "properties")
+    inv = as_map(results.get("inventory"))
+    excluded = excluded_count(results)
+    ET.SubElement(props, "property", name="inventory.files",
+                  value=str(inv["files"]) if isinstance(inv.get("files"), int) else "")
+    ET.SubElement(props, "property", name="inventory.excluded_files",
+                  value=str(excluded) if excluded is not None else "unknown")
     counts = defaultdict[str, int](int)
     for a in analyzers:
         name = _t(a.get("name"), 60)
@@ -127,6 +136,7 @@ def build_junit(results: Mapping[str, Any]) -> ET.Element:
     for key in ("tests", "failures", "errors", "skipped"):
         suite.set(key, str(counts[key]))
         totals[key] += counts[key]
+    ET.SubElement(suite, "system-out").text = f"scope: {scope_line(results)}"
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     return root

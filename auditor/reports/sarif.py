@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model import SEVERITY_RANK, STAGE_ORDER
+from auditor.reports._sections import excluded_count, scope_line
 from auditor.reports._text import as_map, clean
 from auditor.reports.interface import Format, RenderContext
 
@@ -223,9 +224,22 @@ def build_sarif(results: Mapping[str, Any], ctx: RenderContext) -> dict[str, Any
         "results": out_results,
         "columnKind": "unicodeCodePoints",
     }
+    # the scope travels with every upload: a configuration that excludes files is visible here too
+    inv = as_map(results.get("inventory"))
+    run_props: dict[str, Any] = {"scope": scope_line(results)}
+    excluded = excluded_count(results)
+    if excluded is not None:
+        run_props["excludedFiles"] = excluded
+    if isinstance(inv.get("files"), int):
+        run_props["filesScanned"] = inv["files"]
     if git.get("commit"):
         # versionControlProvenance needs the repository URI, which the results do not know
-        run["properties"] = {"commit": _t(git["commit"]), "branch": _t(git.get("branch") or "")}
+        run_props.update({"commit": _t(git["commit"]), "branch": _t(git.get("branch") or "")})
+    diff_base = as_map(as_map(results.get("audit")).get("diff_base"))
+    if diff_base:
+        run_props["diffBase"] = {"ref": _t(diff_base.get("ref")), "commit": _t(diff_base.get("commit")),
+                                 "matched": diff_base.get("matched")}
+    run["properties"] = run_props
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

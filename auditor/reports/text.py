@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from auditor.reports._sections import excluded_count
 from auditor.reports.interface import Format, RenderContext
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -73,12 +74,17 @@ def render_console(console: Console, results: Mapping[str, Any], compact: bool =
         if not compact and f.get("location", {}).get("snippet"):
             console.print(Text("         " + clean(f["location"]["snippet"])[:200], style="dim"))
     others = len(results.get("findings", [])) - len(open_findings)
+    excluded = excluded_count(results)
     summary = Text()
     decision = gate.get("decision", "?")
     summary.append(f"gate: {decision.upper()}", style=STATUS_STYLE.get(decision, "bold"))
     summary.append(f"  (exit {gate.get('exit_code')}, fail on {gate.get('fail_on')}; {len(open_findings)} open, "
-                   f"{others} suppressed/waived/baselined; {results.get('inventory', {}).get('files', 0)} files)")
+                   f"{others} suppressed/waived/baselined; {results.get('inventory', {}).get('files', 0)} files"
+                   + (f", {excluded} excluded" if excluded is not None else "") + ")")
     console.print(summary)
+    if excluded:
+        console.print(Text(f"  ! {excluded} file(s) excluded from the scan by the configuration or .gitignore: "
+                           "not audited", style="yellow"))
     for reason in gate.get("reasons", []):
         console.print(Text("  - " + clean(reason)))
 

@@ -154,6 +154,15 @@ def _findings() -> list[dict[str, Any]]:
                  snippet="torch==1.13.0",
                  properties={"package": "torch", "version": "1.13.0", "advisory": "PYSEC-2024-259",
                              "aliases": ["CVE-2024-5480", "GHSA-pg7h-5qx3-wjr3"], "fixed_versions": ["2.2.2"]}),
+        _finding("DEP-VULN-001", "requirements.txt", 7, "requests 2.28.1 has a known vulnerability (PYSEC-2023-74).",
+                 snippet="requests==2.28.1", status="waived",
+                 reason="risk R-COMPROMISED-DEPENDENCY accepted in ratp.yaml (approved by Dana Reviewer (CISO) on "
+                        "2025-01-10) until 2099-01-10: Pinned versions are rebuilt monthly.",
+                 properties={"package": "requests", "advisory": "PYSEC-2023-74",
+                             "acceptance": {"risk": "R-COMPROMISED-DEPENDENCY", "via": "ratp", "plan": "ratp.yaml",
+                                            "until": "2099-01-10",
+                                            "approval": {"by": "Dana Reviewer", "role": "CISO", "date": "2025-01-10",
+                                                         "expires": "2099-01-10"}}}),
         _finding("DEP-VULN-001", "requirements.txt", 5, "pillow 9.0.0 has a known vulnerability (PYSEC-2022-168).",
                  snippet="pillow==9.0.0", status="baselined", reason="baseline: .auditor-baseline.json",
                  properties={"package": "pillow", "advisory": "PYSEC-2022-168", "fixed_versions": ["9.0.1"]}),
@@ -244,6 +253,26 @@ def _risks(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "residual_score": rli * rim if rli and rim else None, "due": due, "approval": approval,
             "findings_open": n(rid, "open"), "findings_waived": n(rid, "waived"), "finding_refs": refs(rid),
         }
+        open_stages = sorted({f["stage"] for f in findings if rid in f["risks"] and f["status"] == "open"},
+                             key=STAGES.index)
+        r["open_stages"] = open_stages
+        r["status_reason"] = {
+            "open": f"treatment {treatment} (owner {owner}); {r['findings_open']} open finding(s) remain",
+            "accepted": f"accepted, approved by {(approval or {}).get('by')} until {(approval or {}).get('expires')}",
+            "expired": f"acceptance expired on {(approval or {}).get('expires')}; {r['findings_open']} finding(s) "
+                       "open again",
+            "untreated": f"{r['findings_open']} open finding(s) and ratp.yaml gives no treatment",
+            "mitigated": f"treatment {treatment}; no open finding",
+            "not_applicable": "no asset of its kinds and no finding",
+        }[status]
+        r["waived"] = [
+            {"fingerprint": f["fingerprint"], "rule_id": f["rule_id"], "path": f["location"]["path"],
+             "line": f["location"]["start_line"], "via": f["properties"]["acceptance"]["via"],
+             "approved_by": f["properties"]["acceptance"]["approval"]["by"],
+             "role": f["properties"]["acceptance"]["approval"]["role"],
+             "until": f["properties"]["acceptance"]["until"], "reason": f["status_reason"]}
+            for f in findings if f["status"] == "waived" and rid in f["risks"]
+            and (f.get("properties") or {}).get("acceptance", {}).get("risk") == rid]
         out.append(r)
     return out
 
@@ -270,11 +299,15 @@ def sample_results() -> dict[str, Any]:
                       "by_kind": {"python": 14, "notebook": 2, "dependency": 2, "container": 1, "iac": 2, "pipeline": 1,
                                   "config": 6, "model": 3, "data": 4, "doc": 5, "other": 17},
                       "skipped": [{"path": "data/raw/huge.parquet", "reason": "too large (2.1 GB > 512 MB limit)"},
-                                  {"path": "link-to-etc", "reason": "symlink leaves the scanned root"}]},
+                                  {"path": "link-to-etc", "reason": "symlink leaves the scanned root"}],
+                      "excluded": 4, "listing": "git"},
         "analyzers": [
             {"name": "bandit", "version": "1.8.3", "status": "ok", "reason": None, "files": 16, "duration_s": 1.42},
             {"name": "pip-audit", "version": "2.9.0", "status": "ok", "reason": None, "files": 2, "duration_s": 0.87},
-            {"name": "pickle", "version": "0.1.0", "status": "ok", "reason": None, "files": 3, "duration_s": 0.05},
+            {"name": "pickle", "version": "0.1.0", "status": "ok", "reason": None, "files": 3, "duration_s": 0.05,
+             "notes": ["1 pickle stream(s) read by opcode, none loaded"], "cached_files": 1},
+            {"name": "metrics", "version": "0.1.0", "status": "ok", "reason": None, "files": 1, "duration_s": 0.01,
+             "cached_files": 0},
             {"name": "modelscan", "version": None, "status": "skipped",
              "reason": "modelscan is not installed: pip install 'aiml-auditor[modelscan]'", "files": 0, "duration_s": 0},
             {"name": "terraform", "version": "0.1.0", "status": "ok", "reason": None, "files": 2, "duration_s": 0.2},
@@ -300,6 +333,33 @@ def sample_results() -> dict[str, Any]:
                  "owner": "devops", "expires": "2099-01-01", "status": "unused", "findings": 0, "risk": None}],
             "baseline": {"path": ".auditor-baseline.json", "fingerprints": 12, "matched": 2},
             "excluded_files": 4,
+            "diff_base": {"ref": "origin/main", "commit": "8c1d0e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9", "files": 55,
+                          "fingerprints": 21, "matched": 2, "base_incomplete": False},
+        },
+        "metrics": [
+            {"file": "metrics/eval.json", "format": "json", "status": "ok", "metrics": [
+                {"name": "accuracy", "threshold": ">= 0.90", "value": 0.93, "status": "pass"},
+                {"name": "fairness.demographic_parity_difference", "threshold": "<= 0.10", "value": 0.14,
+                 "status": "fail"},
+                {"name": "robustness.auc_drop", "threshold": "<= 0.05", "value": None, "status": "missing"}]},
+            {"file": "metrics/missing.csv", "format": "csv", "status": "error: does not exist", "metrics": []},
+        ],
+        "data_audit": {
+            "sample_rows": 2000, "sample_bytes": 8388608,
+            "datasets": {
+                "data/customers.csv": {
+                    "format": "csv", "size": 19742, "bytes_read": 19742, "rows_sampled": 500, "complete": True,
+                    "columns": ["customer_id", "email", "age", "zip"], "stopped": None,
+                    "sampled": "all 500 rows (19.3 KB)",
+                    "pii": [{"column": "email", "type": "email", "hits": 485, "rows": 500, "ratio": 0.97,
+                             "example": "j***@e***.com"}]},
+                "data/raw/events.jsonl": {
+                    "format": "jsonl", "size": 73400320, "bytes_read": 8388608, "rows_sampled": 2000,
+                    "complete": False, "columns": ["ts", "path", "status"], "stopped": None,
+                    "sampled": "first 2,000 rows (first 8.0 MB of 70.0 MB)"},
+            },
+            "fairness_evidence": {"found": True, "where": "config metrics[0]",
+                                  "what": "fairness threshold 'fairness.demographic_parity_difference'"},
         },
         "sbom": {
             "spec_version": "1.6", "components": 6, "document": "out/bom.cdx.json",

@@ -86,6 +86,18 @@ def poisoned(sample: dict[str, Any], base: str) -> dict[str, Any]:
     sample["inventory"]["skipped"][0]["path"] = bad[3]
     sample["sbom"]["summary"][0]["name"] = bad[4]
     sample["gate"]["reasons"].append(bad[5])
+    # the additive sections: metric gates, dataset sampling, diff base, analyzer notes, risk acceptance
+    sample["metrics"][0]["metrics"][0].update(name=bad[0], threshold=bad[1])
+    sample["metrics"][1].update(file=bad[2], status="error: " + bad[8])
+    sample["data_audit"]["datasets"][bad[3]] = {
+        "format": bad[7], "size": 10, "columns": [bad[4], bad[9]], "sampled": bad[5], "stopped": bad[6],
+        "pii": [{"column": bad[0], "type": bad[1], "hits": 1, "rows": 1, "ratio": 1.0, "example": bad[2]}]}
+    sample["data_audit"]["fairness_evidence"] = {"found": True, "where": bad[3], "what": bad[4]}
+    sample["audit"]["diff_base"]["ref"] = bad[5]
+    sample["analyzers"][0]["notes"] = [bad[6], bad[7]]
+    sample["risks"][0]["status_reason"] = bad[2]
+    accepted = next(r for r in sample["risks"] if r["waived"])
+    accepted["waived"][0].update(approved_by=bad[0], via=bad[9], path=bad[1], until=bad[4])
     return sample
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from helpers import DEMO, VULNDB
+from helpers import VULNDB
 
 from auditor.cli import main
 from auditor.reports.html import HtmlReporter
@@ -49,11 +49,11 @@ def test_pdf_of_5000_findings_is_bounded() -> None:
 
 
 @pytest.mark.slow
-def test_every_format_on_the_demo_results(tmp_path: Path) -> None:
+def test_every_format_on_the_demo_results(tmp_path: Path, demo_repo: Path) -> None:
     out = tmp_path / "out"
     names = ["results.json", "report.html", "report.pdf", "results.sarif", "junit.xml", "summary.md",
              "gl-code-quality.json"]
-    args = ["scan", str(DEMO), *[a for n in names for a in ("-o", str(out / n))], "--allow-incomplete"]
+    args = ["scan", str(demo_repo), *[a for n in names for a in ("-o", str(out / n))], "--allow-incomplete"]
     if VULNDB.exists():
         args += ["--vuln-db", str(VULNDB)]
     rc = main(args)
@@ -76,6 +76,24 @@ def test_every_format_on_the_demo_results(tmp_path: Path) -> None:
     assert f"gate {results['gate']['decision'].upper()}" in md and "<details>" in md
     html = (out / "report.html").read_text()
     assert html.count('class="stage-title"') == 8 and known["rule_id"] in html
+    # what other parts of the scan add to the document shows in the report
+    excluded = results["audit"]["excluded_files"]
+    assert sarif["runs"][0]["properties"]["excludedFiles"] == excluded
+    assert f"{excluded} excluded by the configuration or .gitignore" in md
+    test = html.split('id="stage-test"', 1)[1].split('id="stage-integrate-release"', 1)[0]
+    for entry in results.get("metrics", []):
+        assert entry["file"] in test and all(m["name"] in test for m in entry["metrics"])
+    data = html.split('id="stage-data-build"', 1)[1].split('id="stage-model-build"', 1)[0]
+    for path in results.get("data_audit", {}).get("datasets", {}):
+        assert path in data
+    waivers = html.split('id="risk-waivers"', 1)[1].split('id="audit"', 1)[0]
+    for risk in results["risks"]:
+        assert risk["status_reason"].split(";")[0].replace("'", "&#39;") in html
+        for w in risk.get("waived", []):
+            assert w["rule_id"] in waivers and (w["approved_by"] or "—") in waivers
+    for a in results["analyzers"]:
+        for note in a.get("notes", [])[:6]:
+            assert note.replace("'", "&#39;")[:60] in html
 
     # the PDF: stages, gate, a known finding, outline; re-rendered later from the saved results
     assert main(["report", str(out / "results.json"), "-o", str(out / "again.pdf")]) == 0

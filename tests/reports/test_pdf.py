@@ -56,6 +56,12 @@ def test_pdf_text_gate_stages_and_a_known_finding(sample_pdf: tuple[bytes, list[
         assert f"{i}. {title}" in text
     assert "Pickle imports posix.system" in text and "AKIA****" in text
     assert "Risk register (RATP)" in text and "Audit trail" in text and "Sign-off" in text
+    # the additive sections: metric gates, sampling, acceptance waivers, diff base, excluded files
+    assert "Metric gates" in text and "fairness.demographic_parity_difference" in text
+    assert "What was sampled" in text and "first 2,000 rows" in text
+    assert "Findings waived under risk acceptance" in text and "Dana Reviewer (CISO)" in text
+    assert "4 excluded by the configuration or .gitignore" in pages[0]
+    assert "Diff base origin/main" in text
     # running header with project and commit, page numbers
     assert "fraud-detector — commit 3f9d2c4b8e7a" in pages[2]
     assert f"Page 3 of {len(pages)}" in pages[2]
