@@ -13,6 +13,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing
+import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -313,6 +315,24 @@ def _merge(name: str, rule_ids: tuple[str, ...], parts: Sequence[UnitResult], ca
                        notes=tuple(notes), rules=rule_ids, cached=cached_count)
 
 
+def _no_cwd_on_child_path() -> None:
+    """The forkserver and the resource tracker are new interpreters started with ``python -c`` in our
+    current directory, which is often the scanned repository: ``-c`` puts that directory first on
+    sys.path, so a hostile multiprocessing.py there would run in them. PYTHONSAFEPATH (3.11+) stops
+    that for every child interpreter; on 3.10 the forkserver is started from a neutral directory."""
+    os.environ["PYTHONSAFEPATH"] = "1"
+    if sys.version_info < (3, 11):  # pragma: no cover - the flag does not exist before 3.11
+        from multiprocessing import forkserver, resource_tracker
+
+        here = os.getcwd()
+        os.chdir(os.path.dirname(os.__file__))  # the stdlib folder: '' then finds the real modules
+        try:
+            resource_tracker.ensure_running()
+            forkserver.ensure_running()
+        finally:
+            os.chdir(here)
+
+
 def _pool_worthwhile(units: Sequence[Unit], jobs: int) -> bool:
     if jobs < 2 or len(units) < 2:
         return False
@@ -331,6 +351,7 @@ def _execute(units: Sequence[Unit], ctx: AnalysisContext, jobs: int, timeout: fl
     results: dict[int, UnitResult] = {}
     pool: cf.Executor
     if _pool_worthwhile(units, jobs):
+        _no_cwd_on_child_path()
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         pool = cf.ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=multiprocessing.get_context(method))
     else:

@@ -27,6 +27,8 @@ from auditor.model import Finding, RawFinding
 from auditor.rules import Catalog
 
 SCHEMA_VERSION = "1.1"
+# skip reasons (discover) that mean "this file could not be read", which fails the verdict closed
+UNREADABLE_REASONS = ("unreadable", "cannot stat")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
             reason=f"present at {req.diff_base.ref} ({req.diff_base.commit[:12]}): not new in this change")
     analyzer_rules = {rid for r in runs for rid in r.rules}
     found.extend(_judge_findings(catalog, sups, wlist, today, analyzer_rules, partial=req.mode != "full"))
+    if req.mode == "full":
+        found.extend(_exclusion_findings(catalog, inventory))
     found.sort(key=Finding.sort_key)
 
     kinds_present = frozenset(a.kind for a in inventory.assets)
@@ -122,7 +126,8 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
     risks = ratp.risk_register(catalog, found, kinds_present, plan, today)
     stages = controls.build_stages(catalog, found, kinds_present, statuses, rules_run, req.policy)
     analyzers = [r.to_dict() for r in runs]
-    decision = gate.decide(stages, found, risks, analyzers, req.policy)
+    unreadable = [s.path for s in inventory.skipped if s.reason.startswith(UNREADABLE_REASONS)]
+    decision = gate.decide(stages, found, risks, analyzers, req.policy, unreadable=unreadable)
 
     used_rules = {f.rule_id for f in found} | {c["rule_id"] for s in stages for c in s["controls"]}
     results: dict[str, Any] = {
@@ -136,7 +141,7 @@ def judge(req: ScanRequest, inventory: Inventory, runs: Sequence[AnalyzerRun], s
         "inventory": {
             "files": len(inventory.assets), "bytes": inventory.bytes, "by_kind": inventory.by_kind(),
             "skipped": [{"path": s.path, "reason": s.reason} for s in inventory.skipped],
-            "excluded": inventory.excluded, "listing": inventory.listing,
+            "excluded": inventory.excluded, "listing": inventory.listing, "ignored": inventory.ignored,
         },
         "analyzers": analyzers,
         "findings": [f.to_dict() for f in found],
@@ -194,6 +199,27 @@ def _judge_findings(catalog: Catalog, sups: Sequence[suppress.Suppression], wlis
                                              fingerprint_key=f"{w.rule}|{w.path}|{w.owner}")))
     built = findings_mod.build(raws, catalog.rules, {})
     return [replace(f, analyzer="judge") for f in built]
+
+
+def _exclusion_findings(catalog: Catalog, inventory: Inventory) -> list[Finding]:
+    """Files the configuration's ``exclude`` (or, without git, a .gitignore) kept out of the scan are
+    a finding, so the count shows in every output format; excluding everything fails the gate
+    (a committed ``exclude: ["**"]`` must not turn a scan into a clean pass)."""
+    if inventory.excluded + inventory.ignored <= 0:
+        return []
+    rule_id = "AUDIT-EXCLUDE-002" if not inventory.assets else "AUDIT-EXCLUDE-001"
+    rule = catalog.rules.get(rule_id)
+    if rule is None or not rule.enabled:
+        return []
+    parts = []
+    if inventory.excluded:
+        parts.append(f"{inventory.excluded} file(s) excluded by the configuration's exclude patterns")
+    if inventory.ignored:
+        parts.append(f"{inventory.ignored} file(s) or folder(s) ignored by .gitignore files (not a git work tree)")
+    what = ("nothing was scanned" if not inventory.assets else f"{len(inventory.assets)} file(s) were scanned")
+    msg = f"{' and '.join(parts)}; {what}"
+    raw = RawFinding(rule_id=rule_id, path=".", message=msg, fingerprint_key=rule_id)
+    return [replace(f, analyzer="judge") for f in findings_mod.build([("judge", raw)], catalog.rules, {})]
 
 
 def _rule_doc(catalog: Catalog, rule_id: str) -> dict[str, Any]:

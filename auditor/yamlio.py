@@ -8,6 +8,9 @@ from typing import Any
 import yaml
 
 MAX_ALIASES = 200
+# a few aliases can still expand exponentially (each level referring to the one before nine times:
+# 72 aliases, 9**9 nodes when walked): bound the nodes that aliases add once expanded
+MAX_ALIAS_EXPANSION = 100_000
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -26,6 +29,14 @@ class _BoundedLoader(yaml.SafeLoader):
                     None, None, f"more than {MAX_ALIASES} aliases (possible alias bomb)", event.start_mark
                 )
         return super().compose_node(parent, index)
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if node is not None and self._aliases and _expansion(node) > MAX_ALIAS_EXPANSION:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"aliases expand to more than {MAX_ALIAS_EXPANSION} extra nodes (alias bomb)",
+                node.start_mark)
+        return node
 
 
 # libyaml (when PyYAML was built with it) parses ~7x faster: the rule catalog alone is ~200 KB of YAML
@@ -55,6 +66,37 @@ def _aliases(node: yaml.Node) -> int:
     return count
 
 
+def _expansion(node: yaml.Node) -> int:
+    """Nodes that aliases add when the document is walked as a tree (expanded size minus distinct
+    nodes), computed on the graph in linear time (sizes capped at 2**40)."""
+    sizes: dict[int, int] = {}
+    distinct = 0
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        nd, done = stack.pop()
+        key = id(nd)
+        if key in sizes and not done:
+            continue
+        kids: list[yaml.Node] = []
+        if isinstance(nd, yaml.SequenceNode):
+            kids = list(nd.value)
+        elif isinstance(nd, yaml.MappingNode):
+            kids = [x for kv in nd.value for x in kv]
+        if not done:
+            sizes[key] = -1  # in progress (a recursive alias refers back to it)
+            stack.append((nd, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+            continue
+        distinct += 1
+        sizes[key] = min(1 + sum(max(sizes.get(id(k), 1), 1) for k in kids), 1 << 40)
+    return sizes.get(id(node), 1) - distinct
+
+
+def _too_many(node: yaml.Node) -> bool:
+    n = _aliases(node)
+    return n > MAX_ALIASES or (n > 0 and _expansion(node) > MAX_ALIAS_EXPANSION)
+
+
 def _fast(text: str | bytes, many: bool) -> list[Any] | None:
     """Documents parsed with libyaml, or None to use the pure-Python loader (no libyaml, an error,
     or too many aliases - then the slow loader raises its own precise error)."""
@@ -66,12 +108,12 @@ def _fast(text: str | bytes, many: bool) -> list[Any] | None:
         if many:
             while loader.check_node():
                 node = loader.get_node()
-                if _aliases(node) > MAX_ALIASES:
+                if _too_many(node):
                     return None
                 docs.append(loader.construct_document(node))
         else:
             node = loader.get_single_node()
-            if node is not None and _aliases(node) > MAX_ALIASES:
+            if node is not None and _too_many(node):
                 return None
             docs.append(loader.construct_document(node) if node is not None else None)
         return docs
@@ -126,6 +168,8 @@ def error_location(exc: yaml.YAMLError) -> str:
     if isinstance(exc, YAMLValueError):
         return f"some value ({exc})"
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None)
+    why = f" ({problem})" if isinstance(problem, str) and "alias" in problem else ""
     if mark is not None:
-        return f"line {mark.line + 1}, column {mark.column + 1}"
-    return "unknown position"
+        return f"line {mark.line + 1}, column {mark.column + 1}{why}"
+    return "unknown position" + why

@@ -124,6 +124,8 @@ class PresenceAnalyzer(BaseAnalyzer):
             for path in paths:
                 if not spec.match_file(path):
                     continue
+                if path not in by_path and not _is_regular(root, path):
+                    continue  # a FIFO, socket, device or dangling/escaping symlink named SECURITY.md is not one
                 if alt.contains is not None:
                     if read >= MAX_CONTAINS_FILES:
                         break
@@ -149,6 +151,19 @@ class PresenceAnalyzer(BaseAnalyzer):
             message = f"{rule.title}: missing. None of these exists: {wanted}. Add one ({rule.remediation.split('.')[0]})."
         return RawFinding(rule_id=rule.id, path=".", message=message, kind="repo",
                           fingerprint_key=f"missing:{rule.id}")
+
+
+def _is_regular(root: Path, path: str) -> bool:
+    """A path discovery did not keep as an asset (too large, excluded, special): it still counts as
+    present when it is a regular file, or a symlink to one inside the root."""
+    try:
+        p = root / path
+        if p.is_symlink():
+            p = p.resolve(strict=True)
+            p.relative_to(root.resolve())
+        return stat.S_ISREG(p.lstat().st_mode)
+    except (OSError, ValueError, RuntimeError):
+        return False
 
 
 def _read_text(root: Path, path: str, asset: Asset | None) -> str | None:

@@ -36,6 +36,7 @@ class Inventory:
     git: dict[str, Any] | None = None
     excluded: int = 0
     listing: str = "walk"  # "git" when git ls-files listed the files
+    ignored: int = 0  # walk only (no git): entries a .gitignore left out (an ignored folder counts once)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def by_kind(self) -> dict[str, int]:
@@ -133,10 +134,13 @@ def discover(root: Path, config: Config, files: Sequence[str] | None = None, mod
     skipped: list[Skipped] = []
     listed = gitinfo.ls_files(root)
     listing = "git" if listed is not None else "walk"
+    ignored = 0
     if listed is None:
         walked = walk.walk(root, int(config.limit("max_depth")))
         listed = walked.paths
         skipped.extend(walked.skipped)
+        # without git, a .gitignore in the tree decides what is scanned: count what it hid
+        ignored = walked.ignored
     all_paths = frozenset(_safe_name(p) for p in listed)
     candidates = listed
     if files is not None:
@@ -174,4 +178,5 @@ def discover(root: Path, config: Config, files: Sequence[str] | None = None, mod
     return Inventory(
         root=root, assets=tuple(assets), skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         all_paths=all_paths, mode=mode, git=gitinfo.head_info(root), excluded=excluded, listing=listing,
+        ignored=ignored,
     )

@@ -18,6 +18,7 @@ from auditor.model import Skipped
 class WalkResult:
     paths: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    ignored: int = 0  # entries left out by a .gitignore (an ignored folder counts once)
 
 
 def _spec(dir_path: Path) -> pathspec.PathSpec | None:
@@ -59,6 +60,7 @@ def walk(root: Path, max_depth: int) -> WalkResult:
             except OSError:
                 is_dir = False
             if _ignored(rel, is_dir, specs):
+                out.ignored += 1
                 continue
             if is_dir:
                 if depth + 1 >= max_depth:

@@ -16,7 +16,10 @@ def decide(
     risks: Sequence[Mapping[str, Any]],
     analyzers: Sequence[Mapping[str, Any]],
     policy: Policy,
+    unreadable: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``unreadable``: files discovery could not read (permission denied, stat errors): what they
+    hold was not checked, so, like a failed analyzer, they make the verdict incomplete."""
     reasons: list[str] = []
     failed = False
     for stage in stages:
@@ -62,9 +65,13 @@ def decide(
     broken = [a for a in analyzers if a["status"] == "failed"]
     for a in broken:
         reasons.append(f"analyzer {a['name']} failed: {a.get('reason') or 'unknown error'}")
-    if broken and not policy.allow_incomplete:
+    if unreadable:
+        listed = ", ".join(unreadable[:5]) + (f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else "")
+        reasons.append(f"{len(unreadable)} file(s) could not be read and were not checked: {listed}")
+    if (broken or unreadable) and not policy.allow_incomplete:
         decision, code = "incomplete", 3
-        reasons.insert(0, "incomplete: the verdict cannot be trusted because an analyzer failed "
+        why = "an analyzer failed" if broken else "files could not be read"
+        reasons.insert(0, f"incomplete: the verdict cannot be trusted because {why} "
                           "(fix it, or pass --allow-incomplete to judge without it)")
     elif failed:
         decision, code = "fail", 1
