@@ -9,7 +9,6 @@ leaves ``version`` None ("not audited").
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import sys
@@ -365,6 +364,8 @@ def parse_pipfile(text: str, path: str) -> Manifest:
 
 
 def parse_setup_cfg(text: str, path: str) -> Manifest:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)

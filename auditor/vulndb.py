@@ -20,8 +20,6 @@ import os
 import re
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -417,6 +415,9 @@ def _atomic_write(target: Path, data: bytes) -> None:
 def update(url: str = DEFAULT_URL, dest: Path | None = None, timeout: float = 60.0) -> DbStatus:
     """Download the OSV archive to ``dest`` (a directory; default the user cache), atomically: the old
     database stays in place until the new one is complete and readable."""
+    import urllib.error
+    import urllib.request  # only here: a scan never downloads, so it never pays for http/ssl
+
     folder = Path(dest) if dest is not None else cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / ARCHIVE_NAME

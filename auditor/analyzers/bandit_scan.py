@@ -22,11 +22,7 @@ which requires a reason); set ``analyzers: {bandit: {honor_nosec: true}}`` to ho
 from __future__ import annotations
 
 import fnmatch
-import io
-import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -110,6 +106,11 @@ def run_bandit(sources: Sequence[Source], exclude: Sequence[str] = (), honor_nos
                in_memory: bool | None = None) -> tuple[list[BanditIssue], list[tuple[str, str]]]:
     """Run bandit in-process over in-memory sources. Returns (issues, skipped (label, reason)).
     ``in_memory=False`` forces the temporary-copy path (used when bandit lacks the in-memory entry)."""
+    import io
+    import logging
+    import os
+    import tempfile
+
     from bandit.core import config as b_config
     from bandit.core import manager as b_manager
 

@@ -23,17 +23,16 @@ Each rule picks one check with ``match: {check: <name>}``:
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.version import InvalidVersion, Version
-
-from auditor import licenses as lic
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
-from auditor.manifests import LOCK_KINDS, Manifest, Requirement, exact_version, load_manifests, normalize
 from auditor.model import Asset, RawFinding, Rule
+
+if TYPE_CHECKING:  # the rule catalog imports this module for match_schema: keep module level light
+    from auditor import licenses as lic
+    from auditor.manifests import Manifest, Requirement
 
 CHECKS = ("unpinned", "no-lock", "no-hashes", "extra-index", "insecure-index", "vcs-unpinned", "notebook-pip",
           "scanner-bypass", "license-denied", "license-unknown")
@@ -60,6 +59,8 @@ def _finding(rule: Rule, path: str, message: str, line: int | None = None, *, sn
 
 def parse_pip_command(command: str) -> dict[str, Any] | None:
     """``pip install ...`` (also ``python -m pip``, ``pip3``, ``uv pip``) as packages and options."""
+    import shlex
+
     try:
         tokens = shlex.split(command, comments=True)
     except ValueError:
@@ -100,6 +101,8 @@ def parse_pip_command(command: str) -> dict[str, Any] | None:
 
 
 def _below(version: str, bound: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(version) < Version(bound)
     except InvalidVersion:
@@ -133,6 +136,8 @@ class DependencyAnalyzer(BaseAnalyzer):
     }
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
+        from auditor.manifests import load_manifests
+
         dep_paths = [a.path for a in assets if a.kind == "dependency"]
         mset = load_manifests(ctx.root, dep_paths)
         manifests = list(mset.manifests)
@@ -185,6 +190,8 @@ class _State:
         return bool(reqs) and all(r.version is not None and r.hashes for r in reqs)
 
     def has_lock(self) -> bool:
+        from auditor.manifests import LOCK_KINDS
+
         if any(LOCK_NAMES.search(p.lower()) for p in self.all_paths):
             return True
         return any(m.kind in LOCK_KINDS or self._compiled(m) for m in self.manifests)
@@ -261,6 +268,10 @@ class _State:
         return out
 
     def scanner(self, rule: Rule) -> list[RawFinding]:
+        from packaging.version import Version
+
+        from auditor.manifests import normalize
+
         table = rule.match.get("packages") or []
         out = []
         for m in self.manifests:
@@ -282,6 +293,8 @@ class _State:
 
     # licences
     def _license_map(self) -> dict[str, lic.LicenseInfo]:
+        from auditor import licenses as lic
+
         if self._licenses is not None:
             return self._licenses
         overrides = license_overrides(self.ctx)
@@ -334,7 +347,9 @@ class _State:
                                     "config's license_overrides or the auditor's environment", r.line,
                                     snippet=r.raw, key=f"{name}:unknown", props=props))
             elif check == "license-denied" and info.expression is not None:
-                reason = lic.verdict(info.expression, allow, deny)
+                from auditor.licenses import verdict
+
+                reason = verdict(info.expression, allow, deny)
                 if reason:
                     seen = ""
                     if info.source == "scanner-environment" and info.version_seen != r.version:
@@ -346,6 +361,8 @@ class _State:
 
 def license_overrides(ctx: AnalysisContext) -> dict[str, str]:
     """``analyzers.dependencies.license_overrides`` from the scan options, else from the config."""
+    from auditor.manifests import normalize
+
     value = ctx.setting("dependencies", "license_overrides", None)
     if value is None:
         value = ((ctx.config.get("analyzers") or {}).get("dependencies") or {}).get("license_overrides")
@@ -374,6 +391,7 @@ def _head(path: Path, size: int = 2048) -> str:
 
 
 def _notebooks(ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> list[RawFinding]:
+    from auditor.manifests import exact_version, vcs_commit
     from auditor.notebooks import NotebookError, code_source
 
     out: list[RawFinding] = []
@@ -410,8 +428,6 @@ def _notebooks(ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Ru
                             out.append(_finding(rule, asset.path, hit, line, snippet=snippet, kind="notebook",
                                                 cell=cell, key=f"{name}:{_redact_url(value or '')}"))
                 elif check == "vcs-unpinned":
-                    from auditor.manifests import vcs_commit
-
                     for pkg in parsed["packages"]:
                         url = pkg.split(" @ ", 1)[-1]
                         if url.startswith(("git+", "hg+")) and not vcs_commit(url):

@@ -16,7 +16,6 @@ import fnmatch
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -241,6 +240,8 @@ def build(ctx: AnalysisContext, assets: Sequence[Asset]) -> tuple[dict[str, Any]
                        "licenses": [], "sha256": None, "path": img.path})
     root_name = project_name or ctx.root.name or "target"
     digest = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode()).hexdigest()
+    import uuid
+
     bom = Bom(serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"auditor-sbom:{root_name}:{digest}"))
     bom.metadata.component = Component(name=root_name, type=ComponentType.APPLICATION,
                                        bom_ref=f"root:{root_name}", licenses=_licenses(project_license))
