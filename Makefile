@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VULNDB ?= ../shared/vulndb/pypa-advisory-database
 
-.PHONY: test demo bench lint typecheck unit clean
+.PHONY: test demo bench lint typecheck unit clean docs
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: lint typecheck unit
 demo: $(STAMP)
 	$(BIN)/python fixtures/gen_demo_binaries.py fixtures/demo-repo
 	$(BIN)/python -m auditor.demo fixtures/demo-repo out --vuln-db $(VULNDB)
+
+# docs/rules.md is generated from the rule catalog (a test fails when it is out of date)
+docs: $(STAMP)
+	$(BIN)/python -m auditor rules docs -o docs/rules.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

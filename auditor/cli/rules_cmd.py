@@ -1,4 +1,4 @@
-"""`auditor rules list|show|validate`."""
+"""`auditor rules list|show|validate|docs`."""
 
 from __future__ import annotations
 
@@ -74,4 +74,22 @@ def validate(directory: str) -> int:
     """Validate a rule pack folder (exit 2 naming the file, rule and field on error)."""
     found = validate_dir(Path(directory))
     click.echo(f"{directory}: {len(found)} rules valid")
+    return 0
+
+
+@rules.command("docs")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write here (default: print).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule pack folder.")
+def docs(output: str | None, rule_dirs: tuple[str, ...]) -> int:
+    """The rule catalog as Markdown, grouped by stage (docs/rules.md: `make docs`)."""
+    from auditor import fsio
+    from auditor.reports.rules_doc import render_rules_doc
+
+    # the shipped catalog as shipped: no configuration (disable/severity overrides) is applied
+    text = render_rules_doc(catalog_for(config_mod.Config(), rule_dirs, None))
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    fsio.write_atomic(Path(output), text.encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
     return 0
