@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import DEMO, run_analyzer, run_analyzer_output, write_tree
+from helpers import DEMO, catalog, run_analyzer, run_analyzer_output, write_tree
 
 from auditor import licenses
 from auditor.analyzers.dependencies import parse_pip_command
@@ -90,3 +90,16 @@ def test_demo_hygiene_findings() -> None:
     assert scanner.path == "requirements-dev.txt" and "CVE-2025-1716" in scanner.message
     # torch is ranged in pyproject.toml but pinned in requirements.txt: no pin finding for it
     assert not [f for f in found if f.rule_id == "DEP-PIN-001" and "torch" in f.message]
+
+
+def test_scanner_bypass_table_aggregates_entries(tmp_path: Path) -> None:
+    """A version below several fixed releases names every advisory and the newest fixed version."""
+    root = write_tree(tmp_path, {"requirements.txt": "fickling==0.1.6\npicklescan==1.0.4\n"})
+    found = list(run_analyzer("dependencies", root, ["DEP-SCANNER-001"]))
+    assert [f.start_line for f in found] == [1]
+    props = found[0].properties
+    assert props["minimum_version"] == "0.1.11"
+    assert {"GHSA-wfq2-52f7-7qvj", "PYSEC-2026-2149"} <= set(props["advisories"])
+    rule = catalog().rules["DEP-SCANNER-001"]
+    for entry in rule.match["packages"]:  # every entry names the record it rests on in the references
+        assert any(entry["name"] in ref and f"<{entry['below']}" in ref for ref in rule.references), entry
