@@ -17,7 +17,9 @@ It runs pip's own resolver in report mode with the scanner's interpreter::
 - Never resolved: the target's own project (a PyPI package of that name would be someone else's),
   editables, local paths, direct URLs and VCS references.
 - The index is pip's own configuration (pip.conf, ``PIP_*`` variables: private indexes keep working),
-  plus ``analyzers.pip-audit.resolve_args``; ``resolve_isolated: true`` ignores the user's pip
+  plus ``analyzers.pip-audit.resolve_args``, which may hold only index, find-links, network and
+  target-platform options (the config can come from the scanned repository: options that write files,
+  build, read other files or switch interpreter are refused); ``resolve_isolated: true`` ignores the user's pip
   configuration (``PIP_CONFIG_FILE=os.devnull``, no ``PIP_*`` variables) so only ``resolve_args`` count,
   e.g. ``[--no-index, --find-links, /wheelhouse]`` for an air-gapped wheelhouse.
 - An unreachable index is recognised by pip's connection warnings (its retries); with ``--retries 0``
@@ -50,10 +52,15 @@ MAX_RETRIES = 5  # requirements dropped (no wheel) and pip re-run, per manifest
 DEFAULT_TIMEOUT = 300
 BASE_ARGS = ("install", "--dry-run", "--ignore-installed", "--quiet", "--no-input", "--only-binary=:all:",
              "--disable-pip-version-check")
-# options that would let resolution build, install or escape the dry run: refused in resolve_args
-_FORBIDDEN_ARGS = ("--no-binary", "--target", "-t", "--prefix", "--root", "--user", "--editable", "-e",
-                   "--requirement", "-r", "--src", "--python", "--use-pep517", "--no-build-isolation",
-                   "--config-settings", "-C", "--global-option", "--build-option", "--prefer-binary")
+# resolve_args may only choose where and for which target pip looks (the config can come from the
+# scanned repository): options that write files (--log, --report, --cache-dir, --target), build
+# (--no-binary), read other requirement files (-r, -c) or re-run pip elsewhere (--python) are refused
+_ALLOWED_VALUE = {"-i": "--index-url", "--index-url": "--index-url", "--extra-index-url": "--extra-index-url",
+                  "-f": "--find-links", "--find-links": "--find-links", "--trusted-host": "--trusted-host",
+                  "--retries": "--retries", "--timeout": "--timeout", "--python-version": "--python-version",
+                  "--platform": "--platform", "--implementation": "--implementation", "--abi": "--abi",
+                  "--proxy": "--proxy", "--cert": "--cert"}
+_ALLOWED_FLAGS = {"--no-index", "--pre", "--no-deps"}
 NO_WHEEL = ("no wheel of a matching version in the index (resolution is wheels only: sdists are never "
             "built) or the package is not in the index")
 _NETWORK = re.compile(r"NewConnectionError|Failed to establish a new connection|Max retries exceeded|"
@@ -90,16 +97,27 @@ def redact(text: str) -> str:
 
 
 def check_args(value: object) -> tuple[str, ...]:
+    """``analyzers.pip-audit.resolve_args`` checked against the options resolution may take."""
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ResolveConfigError("analyzers.pip-audit.resolve_args: expected a list of strings (extra pip "
                                  "arguments such as [--index-url, URL] or [--no-index, --find-links, DIR])")
-    for v in value:
-        name = v.split("=", 1)[0]
-        if name in _FORBIDDEN_ARGS:
-            raise ResolveConfigError(f"analyzers.pip-audit.resolve_args: '{name}' is not allowed (resolution "
-                                     "stays a wheels-only dry run of the requirements the auditor writes)")
+    allowed = ", ".join(sorted({*_ALLOWED_VALUE.values(), *_ALLOWED_FLAGS}))
+    i = 0
+    while i < len(value):
+        name, eq, _ = value[i].partition("=")
+        if name in _ALLOWED_FLAGS and not eq:
+            i += 1
+            continue
+        if name not in _ALLOWED_VALUE:
+            raise ResolveConfigError(f"analyzers.pip-audit.resolve_args: '{value[i][:60]}' is not allowed "
+                                     f"(resolution stays a wheels-only dry run; allowed: {allowed})")
+        if not eq:
+            if i + 1 >= len(value) or value[i + 1].startswith("-"):
+                raise ResolveConfigError(f"analyzers.pip-audit.resolve_args: '{name}' needs a value")
+            i += 1
+        i += 1
     return tuple(value)
 
 
@@ -274,8 +292,8 @@ def resolve(groups: Sequence[tuple[Sequence[Requirement], Sequence[Requirement]]
         if network_down:
             unresolved.extend((r, "package index not reachable") for r in todo)
             continue
-        constraints = [f"{p.name}=={p.version}" + (f" ; {p.marker}" if p.marker else "") for p in pins
-                       if p.version and not p.url]
+        constraints = [p.name + (p.specifier if p.specifier.startswith("==") else f"=={p.version}")
+                       + (f" ; {p.marker}" if p.marker else "") for p in pins if p.version and not p.url]
         for _attempt in range(MAX_RETRIES + 1):
             if not todo:
                 break

@@ -172,7 +172,10 @@ def test_cli_scan_with_resolve_deps_offline_is_not_incomplete(tmp_path: Path, os
 def test_resolve_args_are_checked() -> None:
     assert depresolve.check_args(None) == ()
     assert depresolve.check_args(["--no-index", "--find-links", "/w"]) == ("--no-index", "--find-links", "/w")
-    for bad in (["--no-binary=:all:"], ["--target", "/x"], "--no-index", [1]):
+    assert depresolve.check_args(["--index-url=http://127.0.0.1/simple", "--pre", "--retries", "1"])
+    for bad in (["--no-binary=:all:"], ["--target", "/x"], "--no-index", [1], ["--log", "/tmp/x"],
+                ["--report", "/tmp/r.json"], ["--cache-dir", "/tmp"], ["-r", "other.txt"], ["somepackage"],
+                ["--python", "/usr/bin/python3"], ["--index-url"], ["--find-links", "--no-index"]):
         with pytest.raises(depresolve.ResolveConfigError):
             depresolve.check_args(bad)
 
