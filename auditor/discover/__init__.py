@@ -8,6 +8,7 @@ not followed at all; file symlinks are resolved once and must stay inside the ro
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Sequence
@@ -17,10 +18,15 @@ from typing import Any
 
 import pathspec
 
+from auditor.analyzers._text import mask_known_tokens
 from auditor.config import Config
 from auditor.discover import gitinfo, kinds, sniff, walk
 from auditor.errors import InputError
 from auditor.model import Asset, Skipped
+
+# cheap prefilter for mask_known_tokens: a provider prefix or a JWT/URL-password shape in a name
+_TOKENISH = re.compile(r"AKIA|ASIA|ABIA|ACCA|sk-|hf_|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|pypi-|npm_|r8_|"
+                       r"gsk_|SG\.|eyJ|@")
 
 # always left out: version control internals and our own cache
 ALWAYS_EXCLUDED = (".git/", ".hg/", ".svn/", ".auditor-cache/")
@@ -62,8 +68,11 @@ def _special_reason(mode: int) -> str | None:
 
 
 def _safe_name(rel: str) -> str:
-    """Paths are reported as text; undecodable bytes are kept as escapes, never raw."""
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """Paths are reported as text; undecodable bytes are kept as escapes, never raw, and a token-shaped
+    part of a name (``ghp_...``, ``AKIA...``) is masked like a secret in a snippet: a file name is
+    printed in every report."""
+    name = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return mask_known_tokens(name) if _TOKENISH.search(name) else name
 
 
 def _classify(root: Path, rel: str, config: Config) -> Asset | Skipped:

@@ -7,7 +7,9 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+from auditor.analyzers._text import mask_known_tokens
 from auditor.model import Finding, RawFinding, Rule
 
 # wrapped third-party tools: when one of our own rules reports the same weakness, ours is kept
@@ -51,12 +53,26 @@ def build(
         out.append(Finding(
             fingerprint=fingerprint(raw.rule_id, raw.path, text, occ), rule_id=rule.id, title=rule.title,
             severity=raw.severity or rule.severity, stage=rule.stage.for_kind(kind), risks=rule.risks,
-            analyzer=analyzer, path=raw.path, message=raw.message, start_line=raw.start_line,
-            end_line=raw.end_line if raw.end_line is not None else raw.start_line, snippet=raw.snippet,
+            analyzer=analyzer, path=mask_known_tokens(raw.path), message=mask_known_tokens(raw.message),
+            start_line=raw.start_line, end_line=raw.end_line if raw.end_line is not None else raw.start_line,
+            snippet=mask_known_tokens(raw.snippet) if raw.snippet else raw.snippet,
             cell=raw.cell, confidence=raw.confidence or rule.confidence, remediation=rule.remediation,
-            references=rule.references, properties=dict(raw.properties),
+            references=rule.references, properties=_masked(dict(raw.properties)),
         ))
     return dedupe(out, rules)
+
+
+def _masked(value: Any) -> Any:
+    """Token-shaped strings (``ghp_...``, ``AKIA...``, URL passwords) masked in any finding text, whatever
+    the analyzer: a secret on a line another rule flags (a bandit snippet, a pickle argument, a zip
+    member name) must not leave in clear either (DESIGN.md "no leaks")."""
+    if isinstance(value, str):
+        return mask_known_tokens(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_masked(v) for v in value)
+    return value
 
 
 def dedupe(findings: list[Finding], rules: Mapping[str, Rule]) -> list[Finding]:
