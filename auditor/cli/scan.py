@@ -71,7 +71,7 @@ def _cache_dir(root: Path, disabled: bool, chosen: str | None) -> Path | None:
                    "with the same config and its findings count as baselined.")
 @click.option("--vuln-db", type=click.Path(), help="Local OSV database (folder or zip): implies offline lookups.")
 @click.option("--offline", is_flag=True, help="Never use the network (needs --vuln-db or a cached database).")
-@click.option("--resolve-deps", is_flag=True, help="Let pip-audit resolve unpinned dependencies (RUNS pip).")
+@click.option("--resolve-deps", is_flag=True, help="Resolve unpinned dependencies with pip's resolver to audit them (runs pip: no installs, wheels only).")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Parallel analyzers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: user cache dir).")
