@@ -369,8 +369,8 @@ def _execute(units: Sequence[Unit], ctx: AnalysisContext, jobs: int, timeout: fl
                 try:
                     results[i] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a worker died (e.g. killed for memory)
-                    hint = (" (auditor was called from a script without an `if __name__ == '__main__':` guard, so the "
-                            "worker processes re-ran it; add the guard)"
+                    hint = (" (a worker process ended abruptly: killed for memory, or, when auditor is called from a "
+                            "script, the script lacks an `if __name__ == '__main__':` guard)"
                             if type(exc).__name__ == "BrokenProcessPool" else "")
                     results[i] = UnitResult(units[i].name, "failed",
                                             reason=f"worker died: {type(exc).__name__}: {exc}{hint}")
