@@ -426,12 +426,22 @@ class _Scanner:
         if kind == "stringnl_noescape_pair":
             mod = r.line()
             nm = r.line()
-            return (_decode(mod, "utf8"), _decode(nm, "utf8"))
+            try:  # pickle itself decodes GLOBAL/INST names as UTF-8 and fails on anything else
+                return (_decode(mod, "utf8"), _decode(nm, "utf8"))
+            except UnicodeDecodeError as exc:
+                raise MalformedPickle(f"GLOBAL/INST name is not UTF-8 at offset {r.pos}") from exc
         line = r.line()
         if kind in ("decimalnl_short", "decimalnl_long"):
             txt = line.rstrip(b"L")
+            if kind == "decimalnl_short" and len(txt) > 40:
+                # INT/GET/PUT: pickle accepts any length int() does (a memo index of 50 digits is
+                # valid), so it must resolve here too; past int()'s digit limit pickle fails as well
+                if len(txt) > 4300:
+                    raise MalformedPickle(f"integer argument of {len(txt)} digits at offset {r.pos}")
+            elif len(txt) > 40:
+                return None
             try:
-                return int(txt) if len(txt) <= 40 else None
+                return int(txt)
             except ValueError as exc:
                 raise MalformedPickle(f"bad integer argument at offset {r.pos}") from exc
         if kind == "stringnl":

@@ -421,6 +421,10 @@ def update(url: str = DEFAULT_URL, dest: Path | None = None, timeout: float = 60
     folder = Path(dest) if dest is not None else cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / ARCHIVE_NAME
+    from auditor import fsio  # the archive and its sidecars are never written through a link or FIFO
+
+    for p in (target, Path(str(target) + INDEX_SUFFIX), Path(str(target) + META_SUFFIX)):
+        fsio.check_destination(p)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{ARCHIVE_NAME}.", suffix=".part", dir=folder)
     tmp = Path(tmp_name)
     digest = hashlib.sha256()

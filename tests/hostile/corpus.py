@@ -158,11 +158,17 @@ def memo_and_stack_global_tricks(root: Path, canary: Canary) -> Expect:
     dotted = (P.unicode("pathlib") + P.unicode("os.system") + P.STACK_GLOBAL + P.unicode(canary.shell("dotted"))
               + P.TUPLE1 + P.REDUCE + P.STOP)
     write(root, "dotted.ckpt", P.proto(4) + dotted)
+    # memo indices of 50 digits (PUT/GET take any int() pickle accepts): the operands of STACK_GLOBAL
+    big = b"1" + b"0" * 50
+    huge = (P.unicode("os") + b"p" + big + b"\n" + P.POP + P.unicode("system") + b"p" + big + b"1\n" + P.POP
+            + b"g" + big + b"\n" + b"g" + big + b"1\n" + P.STACK_GLOBAL + P.unicode(canary.shell("hugememo"))
+            + P.TUPLE1 + P.REDUCE + P.STOP)
+    write(root, "hugememo.pkl", P.proto(4) + huge)
     # INST opcode (protocol 0): import and call in one opcode
     write(root, "inst", P.MARK + b"V" + canary.shell("inst").encode() + b"\n" + P.inst("subprocess", "getoutput")
           + P.STOP)
     return Expect(findings={p: PICKLE_RULES for p in ("memo.pkl", "longget.bin", "short.model", "dotted.ckpt",
-                                                         "inst")})
+                                                         "inst", "hugememo.pkl")})
 
 
 def keras_lambda_layer_cve_2024_3660(root: Path, canary: Canary) -> Expect:

@@ -1,0 +1,19 @@
+"""Crashes the fuzzers found, kept as regression inputs: name -> (fuzz target, bytes). Each entry
+names what crashed and the fix; test_fuzz.test_crash_corpus_replays runs them all."""
+
+from __future__ import annotations
+
+CRASHES: dict[str, tuple[str, bytes]] = {
+    # pickleops: GLOBAL whose module name is not UTF-8 raised UnicodeDecodeError out of the scanner (the
+    # pickle analyzer failed, so every scan of such a file was "incomplete"); now a malformed pickle,
+    # as pickle itself refuses it.
+    "pickle-global-non-utf8-module": ("pickle", b"c\x80posix\nsystem\n(Vtouch /tmp/x\ntR."),
+    "pickle-inst-non-utf8-name": ("pickle", b"(Vx\nisubprocess\n\xffgetoutput\n."),
+    # pickleops: GET/PUT with an index of more than 40 digits read as None, then int(None) raised
+    # TypeError (analyzer failed). pickle accepts any int() length as a memo index, so the scanner now
+    # resolves them (a STACK_GLOBAL fed through memo[10**50] is os.system, see corpus.py) and refuses
+    # only what int() itself refuses (> 4300 digits) as malformed.
+    "pickle-get-index-over-40-digits": ("pickle", b"g\x00\x80\x02}q\x00." + b"g" + b"9" * 60 + b"\n."),
+    "pickle-put-index-over-40-digits": ("pickle", b"\x80\x02N" + b"p" + b"1" * 41 + b"\n."),
+    "pickle-int-over-4300-digits": ("pickle", b"I" + b"7" * 5000 + b"\n."),
+}
