@@ -95,7 +95,8 @@ def code_source(raw: bytes) -> NotebookSource:
             elif stripped.startswith(("%", "?")) or stripped.endswith("?"):
                 lines.append("")
             elif _SHELL_ASSIGN.match(line):
-                shell.append((number, i, line.split("!", 1)[1]))
+                # `x = !cmd` (shell) or `x = %magic ...`: the command after the first ! or %
+                shell.append((number, i, line.split("=", 1)[1].lstrip().lstrip("!%")))
                 lines.append("")
             else:
                 lines.append(line)

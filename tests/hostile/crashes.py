@@ -3,6 +3,8 @@ names what crashed and the fix; test_fuzz.test_crash_corpus_replays runs them al
 
 from __future__ import annotations
 
+import base64
+
 CRASHES: dict[str, tuple[str, bytes]] = {
     # pickleops: GLOBAL whose module name is not UTF-8 raised UnicodeDecodeError out of the scanner (the
     # pickle analyzer failed, so every scan of such a file was "incomplete"); now a malformed pickle,
@@ -16,4 +18,9 @@ CRASHES: dict[str, tuple[str, bytes]] = {
     "pickle-get-index-over-40-digits": ("pickle", b"g\x00\x80\x02}q\x00." + b"g" + b"9" * 60 + b"\n."),
     "pickle-put-index-over-40-digits": ("pickle", b"\x80\x02N" + b"p" + b"1" * 41 + b"\n."),
     "pickle-int-over-4300-digits": ("pickle", b"I" + b"7" * 5000 + b"\n."),
+    # notebooks (found by atheris): `x = %magic` matched the shell-assignment pattern, whose command was
+    # then taken after a "!" that is not there -> IndexError, so every analyzer reading the notebook
+    # failed on ordinary IPython (`files = %ls`). The command is now what follows "= !" or "= %".
+    "notebook-assign-from-magic": ("notebook", base64.b64decode(
+        "eyJjZWxscyI6IFt7ImNlbGxfdHlwZSI6ICJjb2RlIiwgInNvdXJjZSI6IFsiaW1vctMgb3NcbiIsICJwPSVpcCBpbnN0hWxsIHhcbiIsICIsbHNcbiJdLCAibWV0YWRhdGEiOiB7fSwgIm9hIjoge319XSwgIm1lYWRhdF9taW5vciI6IDV9")),
 }

@@ -272,3 +272,17 @@ def test_mutator_reaches_past_the_magic_bytes() -> None:
 
 def _keep(data: bytes) -> Any:
     return _tmpfile(data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_atheris_smoke(name: str, tmp_path: Path) -> None:
+    """Coverage-guided: a short libFuzzer run per target when atheris is installed (it is optional)."""
+    pytest.importorskip("atheris")
+    import subprocess
+    import sys
+
+    harness = Path(__file__).with_name("atheris_fuzz.py")
+    proc = subprocess.run([sys.executable, str(harness), name, "-atheris_runs=3000", "-max_len=8192"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
