@@ -94,8 +94,8 @@ def validate(data: Any, source: str) -> dict[str, Any]:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            key = ".".join([*map(str, err.absolute_path), extra[0]]) if extra else where
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
+            key = ".".join([*map(str, err.absolute_path), str(extra[0])]) if extra else where
             raise ConfigError(f"{source}: unknown key '{key}': remove it or fix its spelling "
                               f"(see `auditor init` for the documented keys)")
         raise ConfigError(f"{source}: key '{where}': {err.message}")

@@ -226,7 +226,7 @@ def from_document(doc: Any, path: Path, label: str) -> Plan:
         err = errors[0]
         path_parts = list(err.absolute_path)
         if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})), key=str)
             if extra:
                 raise InputError(f"{label}: {_where(doc, [*path_parts, extra[0]])}: unknown field; remove it or fix "
                                  f"its spelling")
