@@ -89,7 +89,7 @@ def validate(data: Any, source: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the configuration must be a mapping of keys, found {type(data).__name__}")
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data),
-                    key=lambda e: list(e.absolute_path))
+                    key=lambda e: [(0, x, "") if type(x) is int else (1, 0, str(x)) for x in e.absolute_path])
     if errors:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"

@@ -86,7 +86,7 @@ def _read_yaml(path: Path) -> Any:
 
 def _validate(doc: Any, schema_name: str, path: Path, what: str) -> None:
     validator = jsonschema.Draft202012Validator(_schema(schema_name))
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: [(0, x, "") if type(x) is int else (1, 0, str(x)) for x in e.absolute_path])
     if not errors:
         return
     err = errors[0]
@@ -150,7 +150,7 @@ def load_pack(path: Path) -> list[Rule]:
         schema = registry.match_schema(item["source"])
         if schema is not None:
             errs = sorted(jsonschema.Draft202012Validator(schema).iter_errors(item.get("match") or {}),
-                          key=lambda e: list(e.absolute_path))
+                          key=lambda e: [(0, x, "") if type(x) is int else (1, 0, str(x)) for x in e.absolute_path])
             if errs:
                 sub = ".".join(str(p) for p in errs[0].absolute_path)
                 raise RuleError(f"{path}: rule {item['id']}: field 'match{'.' + sub if sub else ''}': "

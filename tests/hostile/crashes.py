@@ -31,4 +31,8 @@ CRASHES: dict[str, tuple[str, bytes]] = {
     "config-nested-null-key": ("config", b"limits: {~: 1}\n"),
     "config-mixed-keys": ("config", b"a: 1\n~: 2\nb: 3\n"),
     "ratp-mixed-keys": ("ratp", b"risks:\n  - {id: R-X, b: 1, ~: 1}\n"),
+    # config and rule packs (found by hypothesis): schema errors were sorted by their path, which compares
+    # an int key with a str key (`analyzers: {1: 5, a: 6}`) -> TypeError. Paths now sort as typed tuples.
+    "config-int-and-str-keys-in-one-mapping": ("config", b"analyzers: {1: 5, a: 6}\n"),
+    "config-int-and-str-keys-nested": ("config", b"rules: {severity: {1: x, a: y}}\n"),
 }

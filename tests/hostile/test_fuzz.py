@@ -55,7 +55,8 @@ YAML_SEED = (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:
              b"      containers:\n      - name: a\n        image: x:1\n        env: &e [{name: K, value: v}]\n"
              b"      - name: b\n        env: *e\n---\n!!python/object:os.system x\n")
 CONFIG_SEED = (b"fail_on: high\nexclude: ['vendor/**']\nlimits: {max_file_size: 10MB, zip_max_ratio: 100}\n"
-               b"metrics:\n  - file: m.json\n    thresholds: {accuracy: '>= 0.9'}\nanalyzers: {pattern: {}}\n")
+               b"metrics:\n  - file: m.json\n    thresholds: {accuracy: '>= 0.9'}\nanalyzers: {pattern: {}}\n"
+               b"rules: {severity: {SECRET-AWS-001: low}, disable: [X-1]}\n")
 RATP_SEED = (b"system: {name: s, owner: o}\nreviewed: 2026-01-01\ncriteria: {acceptance_threshold: 6}\nrisks:\n"
              b"  - id: R-SECRET-LEAKAGE\n    likelihood: 2\n    impact: 3\n    treatment: accept\n    owner: me\n"
              b"    approval: {by: a, role: r, date: 2026-01-01, expires: 2026-02-30}\n")
