@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from helpers import SARIF_SCHEMA
 
-from hostile.conftest import Hostile
+from hostile.conftest import Hostile, Run
 from hostile.corpus import PICKLE_RULES, write
 from hostile.outputs import ALL_OUTPUTS, texts
 
@@ -94,10 +94,7 @@ def _injection_target(h: Hostile, url: str) -> None:
     write(h.root, "README.md", f"![x]({url}/readme.png) <iframe src={url}/frame></iframe>\n")
 
 
-def test_markup_escapes_and_injection_stay_inert_in_every_format(hostile: Hostile, server: str) -> None:
-    _injection_target(hostile, server)
-    run = hostile.scan(outputs=ALL_OUTPUTS, seconds=90)
-    assert run.rc == 1
+def _check_injection(run: Run, html_required: bool = True) -> None:
     assert _Recorder.hits == [], f"a report fetched {_Recorder.hits}"
     all_text = texts(run.outputs, run.stdout)
     # terminal: no escape sequence or C1 control reaches stdout/stderr; markup is printed literally
@@ -124,6 +121,37 @@ def test_markup_escapes_and_injection_stay_inert_in_every_format(hostile: Hostil
     assert run.rules_on("::error file=x::pwn.pkl") & PICKLE_RULES
 
 
+def _check_secret(run: Run) -> None:
+    found = {f["rule_id"] for f in run.open_findings()}
+    assert "SECRET-GITHUB-001" in found
+    assert run.rules_on("model.pkl") & PICKLE_RULES
+    assert run.rules_on("ghp_****.pkl") & PICKLE_RULES, "the payload under a token-shaped name is reported"
+    for name, text in texts(run.outputs, run.stdout + run.stderr).items():
+        assert SECRET not in text and MIDDLE not in text, f"{name} leaks the secret"
+
+
+def test_injection_and_secrets_stay_inert_in_every_format_but_pdf(hostile: Hostile, server: str) -> None:
+    """One target with both attacks, every format except PDF (weasyprint takes ~10 s; see the slow test)."""
+    _injection_target(hostile, server)
+    _secret_target(hostile)
+    run = hostile.scan(outputs=[o for o in ALL_OUTPUTS if not o.endswith(".pdf")], seconds=60)
+    assert run.rc == 1
+    _check_injection(run)
+    _check_secret(run)
+
+
+@pytest.mark.slow
+def test_injection_and_secrets_stay_inert_in_the_pdf_too(hostile: Hostile, server: str) -> None:
+    _injection_target(hostile, server)
+    _secret_target(hostile)
+    run = hostile.scan(outputs=ALL_OUTPUTS, seconds=120)
+    assert run.rc == 1
+    _check_injection(run)
+    _check_secret(run)
+    pdf = texts({"r.pdf": run.outputs["r.pdf"]}, "")["r.pdf"]
+    assert "ghp_****" in pdf or "ghp_" not in pdf
+
+
 def _secret_target(h: Hostile) -> None:
     write(h.root, "app.py", f'import os\nGITHUB_TOKEN = "{SECRET}"\nos.system("curl -u x:{SECRET} api")\n')
     nb = {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["print(token)\n"],
@@ -139,15 +167,3 @@ def _secret_target(h: Hostile) -> None:
     write(h.root, f"{SECRET}.pkl", h.canary.pickle("secret_name"))
     write(h.root, f"keys/{SECRET}/weights.bin", h.canary.pickle("secret_dir"))
     write(h.root, "requirements.txt", f"--extra-index-url https://user:{SECRET}@pypi.example/simple\nrequests==2.31.0\n")
-
-
-def test_a_secret_never_appears_in_any_output_format(hostile: Hostile) -> None:
-    _secret_target(hostile)
-    run = hostile.scan(outputs=ALL_OUTPUTS, seconds=90)
-    assert run.rc == 1
-    found = {f["rule_id"] for f in run.open_findings()}
-    assert "SECRET-GITHUB-001" in found
-    assert run.rules_on("model.pkl") & PICKLE_RULES
-    assert run.rules_on("ghp_****.pkl") & PICKLE_RULES, "the payload under a token-shaped name is reported"
-    for name, text in texts(run.outputs, run.stdout + run.stderr).items():
-        assert SECRET not in text and MIDDLE not in text, f"{name} leaks the secret"
