@@ -7,7 +7,7 @@ not everywhere); run by hand:
     pip install atheris
     python tests/hostile/atheris_fuzz.py pickle -atheris_runs=200000 -max_len=65536
 
-A crash is written by libFuzzer as ``crash-<sha1>``: add its bytes to tests/hostile/crashes.py.
+A crash is written by libFuzzer as ``crash-<sha1>``: add its bytes to tests/hostile/crashes/__init__.py.
 test_atheris_smoke (in test_fuzz.py) runs each target briefly when atheris is importable.
 """
 

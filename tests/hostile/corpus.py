@@ -310,8 +310,9 @@ def non_utf8_and_control_character_names(root: Path, canary: Canary) -> Expect:
     for i, raw in enumerate((b"\xff\xfe-latin1-\xe9.pkl", b"bad\x80utf8.pkl")):
         with open(os.path.join(os.fsencode(root), raw), "wb") as fh:
             fh.write(canary.pickle(f"bytes{i}"))
-    # names are reported with undecodable bytes escaped: at least the plain ones must be found by name
-    found["::error file=evil::pwn.pkl"] = PICKLE_RULES
+    # every one is scanned and reported under its name; undecodable bytes appear escaped (\xff), never raw
+    found.update({name: PICKLE_RULES for name in CONTROL_NAMES})
+    found.update({"\\xff\\xfe-latin1-\\xe9.pkl": PICKLE_RULES, "bad\\x80utf8.pkl": PICKLE_RULES})
     return Expect(findings=found)
 
 

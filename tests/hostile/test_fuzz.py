@@ -4,7 +4,7 @@ documented error, never an unhandled exception or a hang. Inputs are random byte
 
 ~200 examples per parser in the default suite (a deadline per example catches hangs); the ``slow``
 variants run 2000. Every crash found is kept as a regression input in tests/hostile/crashes/ and
-replayed by test_crash_corpus_replays (crashes.py lists them).
+replayed by test_crash_corpus_replays (crashes/__init__.py lists them).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Crashes the fuzzers found, kept as regression inputs: name -> (fuzz target, bytes). Each entry
-names what crashed and the fix; test_fuzz.test_crash_corpus_replays runs them all."""
+names what crashed and the fix; test_fuzz.test_crash_corpus_replays runs them all.
+They live in code (bytes literals, base64 for binary ones) so that nothing binary is committed."""
 
 from __future__ import annotations
 
