@@ -287,6 +287,16 @@ def sockets_named_like_models(root: Path, canary: Canary) -> tuple[Expect, list[
     return Expect(findings={"real.pkl": PICKLE_RULES}, skipped={"model.pkl": "socket", "serve.sock": "socket"}), socks
 
 
+def dot_git_is_a_fifo_or_a_device_link(root: Path, canary: Canary) -> Expect:
+    """git (ls-files) and the .git readers (HEAD, refs) meet a FIFO .git, or a .git linking to /dev/zero
+    in a subfolder: nothing blocks, discovery falls back to its own walk."""
+    os.mkfifo(root / ".git")
+    (root / "sub").mkdir()
+    os.symlink("/dev/zero", root / "sub" / ".git")
+    write(root, "sub/model.pkl", canary.pickle("dotgit"))
+    return Expect(findings={"sub/model.pkl": PICKLE_RULES})
+
+
 def tree_300_levels_deep(root: Path, canary: Canary) -> Expect:
     d = root
     for i in range(300):
@@ -438,6 +448,7 @@ EXECUTION: dict[str, Builder] = {f.__name__: f for f in (
 
 FILESYSTEM: dict[str, Builder] = {f.__name__: f for f in (
     symlinks_out_of_root_and_to_dev_zero, symlink_loops, fifos_named_like_models_and_ignore_files,
+    dot_git_is_a_fifo_or_a_device_link,
     tree_300_levels_deep, non_utf8_and_control_character_names, unreadable_file_and_folder,
 )}
 

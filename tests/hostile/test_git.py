@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from core.test_guarantees import tree_state
 
 from hostile.conftest import Hostile
 from hostile.corpus import PICKLE_RULES, Canary, write
@@ -83,3 +84,17 @@ def test_diff_base_on_a_hostile_git_repository_runs_none_of_its_commands(hostile
     assert "new.pkl" in open_paths
     assert run.rc == 1
     assert run.results["audit"]["diff_base"]["files"] >= 2
+
+
+def test_gitdir_file_pointing_outside_runs_none_of_its_commands(hostile: Hostile) -> None:
+    """A work tree whose .git is a file (``gitdir: <path>``, as worktrees and submodules have) pointing
+    to a repository outside the target with the same hostile configuration."""
+    hostile_git_repo(hostile.root, hostile.canary)
+    outside = hostile.base / "elsewhere.git"
+    (hostile.root / ".git").rename(outside)
+    (hostile.root / ".git").write_text(f"gitdir: {outside}\n")
+    before = tree_state(outside)
+    run = hostile.scan()
+    assert tree_state(outside) == before, "the scan changed the repository's git directory"
+    assert run.rc == 1
+    assert run.rules_on("model.pkl") & PICKLE_RULES
