@@ -411,6 +411,21 @@ def yaml_alias_bomb_in_auditor_config(root: Path, canary: Canary) -> Expect:
     return Expect(exit_codes=frozenset({2}), error="alias")
 
 
+def python_sources_that_break_the_parser(root: Path, canary: Canary) -> Expect:
+    """Sources on which ast.parse raises MemoryError or RecursionError (CPython's parser limits):
+    every AST-based analyzer (bandit, python-call, serving) must note the file and go on."""
+    sources = {"unary.py": "x = " + "-" * 200_000 + "1\n", "nots.py": "x = " + "not " * 200_000 + "y\n",
+               "attrs.py": "x = a" + ".b" * 200_000 + "\n", "calls.py": "f" + "(a)" * 100_000 + "\n",
+               "lambdas.py": "g = " + "lambda: " * 100_000 + "1\n", "sums.py": "x = 1" + "+1" * 200_000 + "\n"}
+    for name, text in sources.items():
+        write(root, f"deep/{name}", text)
+    nb = {"cells": [{"cell_type": "code", "source": [sources["attrs.py"]], "metadata": {}, "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    write(root, "deep/nb.ipynb", json.dumps(nb))
+    write(root, "train.py", "import torch\nmodel = torch.load('model.pt')\n")
+    return Expect(findings={"train.py": frozenset({"MLCODE-TORCH-001", "BANDIT-TORCH-001"})})
+
+
 def csv_with_giant_unterminated_field(root: Path, canary: Canary) -> Expect:
     with open(root / "data.csv", "w") as fh:
         fh.write('id,email,label\n1,"')
@@ -455,6 +470,7 @@ FILESYSTEM: dict[str, Builder] = {f.__name__: f for f in (
 RESOURCES: dict[str, Builder] = {f.__name__: f for f in (
     zip_bomb_high_ratio, zip_bomb_overlapping_entries, deep_json_and_notebooks, yaml_alias_bombs,
     yaml_alias_bomb_in_auditor_config, csv_with_giant_unterminated_field, npy_headers_declaring_absurd_shapes,
+    python_sources_that_break_the_parser,
 )}
 
 SLOW_RESOURCES: dict[str, Builder] = {f.__name__: f for f in (single_line_of_50_mb,)}
