@@ -3,10 +3,12 @@ through a symlink, FIFO or device, and never inside the scanned tree unless the 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from auditor.errors import OutputError
 
@@ -58,3 +60,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file (after symlinks). For code that follows a
+    reference to another file (a requirements include, a dataset card): the file was not vetted by
+    discovery, and opening a FIFO would block the scan forever. The open itself is non-blocking, the
+    type is checked on the descriptor (no race), then the descriptor is made blocking again."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

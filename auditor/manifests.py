@@ -22,6 +22,8 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from auditor import fsio
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -561,7 +563,7 @@ def _read(root: Path, rel: str) -> str | None:
     try:
         if p.is_symlink() and not p.resolve().is_relative_to(root.resolve()):
             return None
-        with open(p, "rb") as fh:
+        with fsio.open_regular(p) as fh:  # an include naming a FIFO must not block
             data = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 import pathspec
 import yaml
 
-from auditor import yamlio
+from auditor import fsio, yamlio
 
 CARD_MAX_BYTES = 256 * 1024
 MAX_CARDS = 8
@@ -107,7 +107,7 @@ def card_fields(text: str) -> set[str]:
 
 def read_text(path: Path, cap: int = CARD_MAX_BYTES) -> str:
     try:
-        with path.open("rb") as fh:
+        with fsio.open_regular(path) as fh:  # a card or .dvc file named like a dataset's may be a FIFO
             return fh.read(cap).decode("utf-8", "replace")
     except OSError:
         return ""

@@ -277,6 +277,39 @@ def fifos_named_like_models_and_ignore_files(root: Path, canary: Canary) -> Expe
                   absent=())
 
 
+REFERENCED_FIFOS = ("pipe-reqs.txt", "constraints.txt", "svc/.dockerignore", "model.bin", "metrics.json",
+                    "waivers.yaml", "plan.yaml", "data/README.md", "data/datasheet.md", "data/train.csv.dvc",
+                    "infra/mod/main.tf", "docs/fairness.md", "model.pt.sha256", "extra-reqs.txt")
+
+
+def fifos_named_by_real_files(root: Path, canary: Canary) -> Expect:
+    """Real files that NAME other files, each of which is a FIFO: a requirements include and constraint,
+    a Dockerfile's .dockerignore, a hash manifest entry and sidecar, the metrics file, waivers file and
+    plan named by the configuration, a dataset's card/datasheet/DVC file, a Terraform module, fairness
+    evidence. Whoever follows a reference must not open a FIFO (it would block the scan forever)."""
+    for name in REFERENCED_FIFOS:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+    os.symlink("pipe-reqs.txt", root / "link-reqs.txt")
+    write(root, "requirements.txt", "-r pipe-reqs.txt\n-r link-reqs.txt\n-c constraints.txt\n-r extra-reqs.txt\n"
+          "requests==2.31.0\n")
+    write(root, "svc/Dockerfile", "FROM python:3.11\nCOPY . /app\n")
+    write(root, "SHA256SUMS", "0" * 64 + "  model.bin\n")
+    write(root, "model.pt", _torch_zip(canary.pickle("refs_model")))
+    write(root, ".auditor.yaml", "ratp: plan.yaml\nmetrics:\n  - file: metrics.json\n"
+          "    thresholds: {accuracy: '>= 0.9'}\n")
+    write(root, "data/train.csv", "id,gender,age,label\n1,f,30,1\n2,m,40,0\n")
+    write(root, "infra/main.tf", 'module "m" {\n  source = "./mod"\n}\nresource "aws_s3_bucket" "b" {\n}\n')
+    return Expect(findings={"model.pt": PICKLE_RULES, "metrics.json": frozenset({"TEST-METRIC-002"})})
+
+
+def waivers_file_named_by_the_config_is_a_fifo(root: Path, canary: Canary) -> Expect:
+    os.mkfifo(root / "waivers.yaml")
+    write(root, ".auditor.yaml", "waivers: waivers.yaml\n")
+    write(root, "model.pkl", canary.pickle("waivers_fifo"))
+    return Expect(exit_codes=frozenset({2}), error="waivers.yaml")
+
+
 def sockets_named_like_models(root: Path, canary: Canary) -> tuple[Expect, list[socket.socket]]:
     socks = []
     for name in ("model.pkl", "serve.sock"):
@@ -463,7 +496,7 @@ EXECUTION: dict[str, Builder] = {f.__name__: f for f in (
 
 FILESYSTEM: dict[str, Builder] = {f.__name__: f for f in (
     symlinks_out_of_root_and_to_dev_zero, symlink_loops, fifos_named_like_models_and_ignore_files,
-    dot_git_is_a_fifo_or_a_device_link,
+    dot_git_is_a_fifo_or_a_device_link, fifos_named_by_real_files, waivers_file_named_by_the_config_is_a_fifo,
     tree_300_levels_deep, non_utf8_and_control_character_names, unreadable_file_and_folder,
 )}
 
