@@ -8,13 +8,14 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pathspec
 
+from auditor.errors import RuleError
 from auditor.model import Rule, StageSpec
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
@@ -165,3 +166,12 @@ def check_error(exc: Exception) -> ValueError:
     """``rule X: field 'match.y': problem`` -> ValueError("field 'match.y': problem")."""
     text = str(exc)
     return ValueError(text.split(": ", 1)[1] if text.startswith("rule ") and ": " in text else text)
+
+
+def check_compiles(source: str, match: Mapping[str, Any], compile_rule: Callable[[Rule], object]) -> None:
+    """Shared ``check_match`` body: compile a stand-in rule and turn a RuleError into a ValueError
+    naming the field (what the JSON schema cannot check, such as regular expression syntax)."""
+    try:
+        compile_rule(probe_rule(source, match))
+    except RuleError as exc:
+        raise check_error(exc) from exc

@@ -218,10 +218,7 @@ class PatternAnalyzer(BaseAnalyzer):
     def check_match(cls, match: Mapping[str, Any]) -> None:
         """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
         the field. Meant to be called when a rule pack is loaded."""
-        try:
-            _compile(_text.probe_rule(cls.name, match))
-        except RuleError as exc:
-            raise _text.check_error(exc) from exc
+        _text.check_compiles(cls.name, match, _compile)
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         compiled = [_compile(r) for r in rules if r.enabled]
