@@ -164,6 +164,13 @@ def load_all(text: str | bytes) -> list[Any]:
     return result
 
 
+def compose_all(text: str | bytes) -> list[yaml.Node]:
+    """The node graphs (with line marks) of every document, composed by the bounded loader, for
+    callers that report line numbers. Constructs nothing. Raises yaml.YAMLError."""
+    result: list[yaml.Node] = _guarded(lambda: list(yaml.compose_all(text, Loader=_BoundedLoader)))  # noqa: S506
+    return result
+
+
 def error_location(exc: yaml.YAMLError) -> str:
     if isinstance(exc, YAMLValueError):
         return f"some value ({exc})"

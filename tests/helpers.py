@@ -80,3 +80,19 @@ def run_analyzer_output(
 
 def rule_ids_of(findings: Iterable[RawFinding]) -> set[str]:
     return {f.rule_id for f in findings}
+
+
+def scan_json(out_dir: Path, capsys: Any, root: Path, *args: str) -> tuple[int, dict[str, Any] | None, str, str]:
+    """Run `auditor scan ROOT -o OUT_DIR/r.json ARGS` in-process: (exit code, results or None, stdout, stderr)."""
+    import json
+
+    from auditor.cli import main
+
+    out_dir.mkdir(exist_ok=True)
+    res = out_dir / "r.json"
+    if res.exists():
+        res.unlink()
+    rc = main(["scan", str(root), "-o", str(res), *args])
+    cap = capsys.readouterr()
+    doc = json.loads(res.read_text()) if res.exists() else None
+    return rc, doc, cap.out, cap.err

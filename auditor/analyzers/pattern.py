@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import notebooks
-from auditor.analyzers import _text
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.errors import RuleError
 from auditor.model import Asset, RawFinding, Rule
@@ -54,9 +54,9 @@ class _Compiled:
     def wants(self, asset: Asset) -> bool:
         if asset.kind not in self.rule.applies_to:
             return False
-        if self.files and not _text.glob_match(self.files, asset.path):
+        if self.files and not textutil.glob_match(self.files, asset.path):
             return False
-        return not (self.exclude and _text.glob_match(self.exclude, asset.path))
+        return not (self.exclude and textutil.glob_match(self.exclude, asset.path))
 
 
 @dataclass(frozen=True)
@@ -184,10 +184,10 @@ def _redacted_line(text: str, ls: int, le: int, hit: _Hit, secret: str) -> str:
     line = text[ls:le]
     if hit.sstart >= ls:
         rel = hit.sstart - ls
-        line = line[:rel] + _text.redact(secret) + (line[rel + len(secret):] if hit.send <= le else "")
+        line = line[:rel] + textutil.redact(secret) + (line[rel + len(secret):] if hit.send <= le else "")
     else:
         line = "****" + (line[hit.send - ls:] if hit.send <= le else "")
-    return _text.redact_in(line, [secret])
+    return textutil.redact_in(line, [secret])
 
 
 class PatternAnalyzer(BaseAnalyzer):
@@ -218,11 +218,11 @@ class PatternAnalyzer(BaseAnalyzer):
     def check_match(cls, match: Mapping[str, Any]) -> None:
         """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
         the field. Meant to be called when a rule pack is loaded."""
-        _text.check_compiles(cls.name, match, _compile)
+        textutil.check_compiles(cls.name, match, _compile)
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         compiled = [_compile(r) for r in rules if r.enabled]
-        max_bytes = int(ctx.setting(self.name, "max_bytes", _text.DEFAULT_MAX_BYTES))
+        max_bytes = int(ctx.setting(self.name, "max_bytes", textutil.DEFAULT_MAX_BYTES))
         max_nb = int(ctx.setting(self.name, "max_notebook_bytes", DEFAULT_MAX_NOTEBOOK_BYTES))
         findings: list[RawFinding] = []
         files = 0
@@ -235,11 +235,11 @@ class PatternAnalyzer(BaseAnalyzer):
                 continue
             cap = max_nb if asset.kind == "notebook" else max_bytes
             try:
-                data, cut = _text.read_bytes(asset.abspath, cap)
+                data, cut = textutil.read_bytes(asset.abspath, cap)
             except OSError as exc:
                 unreadable.append(f"{asset.path} ({exc.strerror})")
                 continue
-            if _text.is_binary(data):
+            if textutil.is_binary(data):
                 binary += 1
                 continue
             files += 1
@@ -265,15 +265,15 @@ class PatternAnalyzer(BaseAnalyzer):
                 doc = notebooks.load_json(data)
                 cells = notebooks.cells(doc)
             except notebooks.NotebookError:
-                return [_Segment(_text.decode(data))]
+                return [_Segment(textutil.decode(data))]
             segs = [_Segment(notebooks.cell_text(c), cell=i) for i, c in enumerate(cells, start=1)]
             segs.extend(_Segment(text, cell=i, output=True) for i, text in notebooks.outputs_text(data))
             return segs
-        return [_Segment(_text.decode(data))]
+        return [_Segment(textutil.decode(data))]
 
     def _scan_segment(self, asset: Asset, seg: _Segment, rules: Sequence[_Compiled]) -> Iterator[RawFinding]:
         low: str | None = None
-        index: _text.LineIndex | None = None
+        index: textutil.LineIndex | None = None
         windows: list[tuple[int, int]] | None = None
         for c in rules:
             if c.keywords:
@@ -282,7 +282,7 @@ class PatternAnalyzer(BaseAnalyzer):
                 if not any(k in low for k in c.keywords):
                     continue
             if index is None or windows is None:
-                index = _text.LineIndex(seg.text)
+                index = textutil.LineIndex(seg.text)
                 windows = line_windows(seg.text)
             count = 0
             reported: set[tuple[int, str]] = set()
@@ -296,13 +296,13 @@ class PatternAnalyzer(BaseAnalyzer):
                     break
 
     @staticmethod
-    def _finding(asset: Asset, seg: _Segment, c: _Compiled, hit: _Hit, index: _text.LineIndex,
+    def _finding(asset: Asset, seg: _Segment, c: _Compiled, hit: _Hit, index: textutil.LineIndex,
                  reported: set[tuple[int, str]]) -> RawFinding | None:
         text = seg.text
         evidence = text[hit.sstart:hit.send]
         if any(a.search(evidence) for a in c.allow):
             return None
-        if c.min_entropy is not None and _text.shannon_entropy(evidence) < c.min_entropy:
+        if c.min_entropy is not None and textutil.shannon_entropy(evidence) < c.min_entropy:
             return None
         line_no = index.line_of(hit.start)
         ls, le = index.span(line_no)
@@ -316,21 +316,21 @@ class PatternAnalyzer(BaseAnalyzer):
         if seg.cell is not None:
             where = f" in the output of cell {seg.cell}" if seg.output else f" in cell {seg.cell}"
         if c.secret:
-            shown = _text.redact(evidence)
+            shown = textutil.redact(evidence)
             line = _redacted_line(text, ls, le, hit, evidence)
             whole = text[hit.start:hit.sstart] + shown + text[hit.send:hit.end]
-            key = " ".join(whole.split())[:200] + "#" + _text.secret_digest(evidence)
+            key = " ".join(whole.split())[:200] + "#" + textutil.secret_digest(evidence)
             message = f"{c.rule.title}{where}: {shown}"
         else:
             line = text[ls:le]
             key = " ".join(text[hit.start:hit.end].split())[:200]
-            message = f"{c.rule.title}{where}: {_text.clip(' '.join(evidence.split()), 0, 0, 120)}"
+            message = f"{c.rule.title}{where}: {textutil.clip(' '.join(evidence.split()), 0, 0, 120)}"
         rel_start = max(0, min(hit.start, le) - ls)
-        snippet = _text.mask_known_tokens(_text.clip(line, rel_start, rel_start + (hit.end - hit.start)))
+        snippet = textutil.mask_known_tokens(textutil.clip(line, rel_start, rel_start + (hit.end - hit.start)))
         props = {"notebook_output": True, "output_line": line_no} if seg.output else {}
         return RawFinding(
-            rule_id=c.rule.id, path=asset.path, message=_text.mask_known_tokens(message),
+            rule_id=c.rule.id, path=asset.path, message=textutil.mask_known_tokens(message),
             start_line=None if seg.output else line_no, end_line=None if seg.output else end_line,
-            snippet=snippet, kind=asset.kind, fingerprint_key=_text.mask_known_tokens(key),
+            snippet=snippet, kind=asset.kind, fingerprint_key=textutil.mask_known_tokens(key),
             cell=seg.cell, properties=props,
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.analyzers import _text
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.errors import RuleError
 from auditor.model import Asset, RawFinding, Rule
@@ -84,9 +84,9 @@ class PresenceAnalyzer(BaseAnalyzer):
         """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
         the field. Meant to be called when a rule pack is loaded."""
         try:
-            _alternatives(_text.probe_rule(cls.name, match))
+            _alternatives(textutil.probe_rule(cls.name, match))
         except RuleError as exc:
-            raise _text.check_error(exc) from exc
+            raise textutil.check_error(exc) from exc
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         paths = sorted(ctx.all_paths or {a.path for a in ctx.inventory} or {a.path for a in assets})
@@ -104,7 +104,7 @@ class PresenceAnalyzer(BaseAnalyzer):
                 if found < need:
                     findings.append(self._missing(rule, found, need))
             for path in paths if m.get("none_of") else ():
-                if _text.glob_match(m["none_of"], path):
+                if textutil.glob_match(m["none_of"], path):
                     asset = by_path.get(path)
                     findings.append(RawFinding(
                         rule_id=rule.id, path=path, kind=asset.kind if asset else None,
@@ -120,7 +120,7 @@ class PresenceAnalyzer(BaseAnalyzer):
         found = 0
         read = 0
         for alt in alternatives:
-            spec = _text.globspec(alt.globs)
+            spec = textutil.globspec(alt.globs)
             for path in paths:
                 if not spec.match_file(path):
                     continue
@@ -176,9 +176,9 @@ def _read_text(root: Path, path: str, asset: Asset | None) -> str | None:
             if not stat.S_ISREG(resolved.stat().st_mode):
                 return None
             target = resolved
-        data, _ = _text.read_bytes(target, CONTAINS_MAX_BYTES)
+        data, _ = textutil.read_bytes(target, CONTAINS_MAX_BYTES)
     except (OSError, ValueError, RuntimeError):
         return None
-    if _text.is_binary(data):
+    if textutil.is_binary(data):
         return None
-    return _text.decode(data)
+    return textutil.decode(data)

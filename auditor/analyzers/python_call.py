@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from auditor import notebooks
-from auditor.analyzers import _text
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.errors import RuleError
 from auditor.model import Asset, RawFinding, Rule
@@ -272,7 +272,7 @@ class PythonCallAnalyzer(BaseAnalyzer):
     def check_match(cls, match: Mapping[str, Any]) -> None:
         """What the JSON schema cannot check (regular expression syntax): raises ValueError naming
         the field. Meant to be called when a rule pack is loaded."""
-        _text.check_compiles(cls.name, match, _compile)
+        textutil.check_compiles(cls.name, match, _compile)
 
     def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> AnalyzerOutput:
         compiled = [_compile(r) for r in rules if r.enabled]
@@ -285,7 +285,7 @@ class PythonCallAnalyzer(BaseAnalyzer):
             if not wanted:
                 continue
             try:
-                data, cut = _text.read_bytes(asset.abspath, cap if asset.kind == "python" else 8 * cap)
+                data, cut = textutil.read_bytes(asset.abspath, cap if asset.kind == "python" else 8 * cap)
             except OSError as exc:
                 notes.append(f"{asset.path}: unreadable ({exc.strerror})")
                 continue
@@ -293,7 +293,7 @@ class PythonCallAnalyzer(BaseAnalyzer):
                 notes.append(f"{asset.path}: larger than {cap} bytes, not parsed (raise analyzers.python-call.max_bytes)")
                 continue
             files += 1
-            text = _text.decode(data)
+            text = textutil.decode(data)
             wanted = [c for c in wanted if c.possible(text)]
             if not wanted:
                 continue  # no rule can match: not even parsed
@@ -323,7 +323,7 @@ class PythonCallAnalyzer(BaseAnalyzer):
 
             lines = [raw_lines.get(nb.locate(i + 1), "") for i in range(len(nb.line_map))]
             return tree, lines, locate
-        text = _text.decode(data)
+        text = textutil.decode(data)
         try:
             tree = ast.parse(text, filename=asset.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -382,12 +382,12 @@ class PythonCallAnalyzer(BaseAnalyzer):
             text = ast.unparse(call)
         except Exception:  # unparse of odd trees; the dotted name is enough then
             text = dotted
-        key = _text.mask_known_tokens(" ".join(text.split())[:300])
+        key = textutil.mask_known_tokens(" ".join(text.split())[:300])
         shown = dotted.replace(UNRESOLVED + ".", "")
         return RawFinding(
             rule_id=c.rule.id, path=asset.path, message=f"{c.rule.title}: call to {shown}",
             start_line=line, end_line=end_line if end_cell == cell else line,
-            snippet=_text.mask_known_tokens(_text.clip(src, 0, 0)), kind=asset.kind, fingerprint_key=key,
+            snippet=textutil.mask_known_tokens(textutil.clip(src, 0, 0)), kind=asset.kind, fingerprint_key=key,
             cell=cell, properties={"call": shown},
         )
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import notebooks
-from auditor.analyzers import _text as textutil
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.model import Asset, RawFinding, Rule
 

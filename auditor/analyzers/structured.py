@@ -52,7 +52,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.analyzers import _text as textutil
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, AnalyzerOutput, BaseAnalyzer
 from auditor.model import Asset, RawFinding, Rule
 
@@ -314,7 +314,7 @@ def _parse_yaml(text: str, lines: list[str], is_json: bool) -> Parsed:
 
     conv = _YamlConverter()
     try:
-        docs = [conv.convert(n) for n in yaml.compose_all(text, Loader=yamlio._BoundedLoader)
+        docs = [conv.convert(n) for n in yamlio.compose_all(text)
                 if n is not None]
     except _Budget:
         return Parsed(lines=lines, note=f"not checked: more than {MAX_NODES} values (alias expansion?)",

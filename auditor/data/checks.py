@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from auditor import notebooks
-from auditor.analyzers import _text
+from auditor.analyzers import textutil
 from auditor.config import parse_size
 from auditor.data import fairness, pii, provenance, sources
 from auditor.data.run import DEFAULT_LARGE, DEFAULT_PROVENANCE_IGNORE, Dataset, Run, glob_any
@@ -221,7 +221,7 @@ _QUERY_SECRET = re.compile(r"(?i)([?&][^=&\s]*(?:token|key|sig|signature|secret|
 
 def _mask_command(cmd: str) -> str:
     """A shell command with URL passwords, token-shaped strings and secret query values masked."""
-    return _QUERY_SECRET.sub(r"\1****", _text.mask_known_tokens(cmd))
+    return _QUERY_SECRET.sub(r"\1****", textutil.mask_known_tokens(cmd))
 
 
 def check_notebook_download(run: Run, rule: Rule) -> Iterator[RawFinding]:
@@ -264,7 +264,7 @@ def check_credentials(run: Run, rule: Rule) -> Iterator[RawFinding]:
                 message=(f"Literal credential ({cred.key}) in data-source configuration {asset.path} "
                          f"line {cred.line}: {cred.redacted}. Anyone with read access to the repository "
                          "can reach the data source."),
-                snippet=_text.mask_known_tokens(cred.snippet), fingerprint_key=f"{cred.key}|{cred.snippet}",
+                snippet=textutil.mask_known_tokens(cred.snippet), fingerprint_key=f"{cred.key}|{cred.snippet}",
             )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pathspec
 
-from auditor.analyzers._text import mask_known_tokens
+from auditor.analyzers.textutil import mask_known_tokens
 from auditor.config import Config
 from auditor.discover import gitinfo, kinds, sniff, walk
 from auditor.errors import InputError

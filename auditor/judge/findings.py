@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditor.analyzers._text import mask_known_tokens
+from auditor.analyzers.textutil import mask_known_tokens
 from auditor.model import Finding, RawFinding, Rule
 
 # wrapped third-party tools: when one of our own rules reports the same weakness, ours is kept

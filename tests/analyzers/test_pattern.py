@@ -14,7 +14,7 @@ import pytest
 import yaml
 from helpers import REPO, catalog, run_analyzer, run_analyzer_output, write_tree
 
-from auditor.analyzers import _text
+from auditor.analyzers import textutil
 from auditor.analyzers.interface import AnalysisContext, ScanOptions
 from auditor.analyzers.pattern import PatternAnalyzer, _compile
 from auditor.config import Config
@@ -161,14 +161,14 @@ def test_line_anchors_apply_per_line(tmp_path: Path) -> None:
 def test_entropy_filter(tmp_path: Path) -> None:
     rule = make_rule({"regex": r"key=(?P<secret>\w{20})", "secret": True, "min_entropy": 3.5})
     write_tree(tmp_path, {"low.txt": "key=aaaaabbbbbaaaaabbbbb\n", "high.txt": "key=Q7xKp2LmN9vRt4ZbW8cY\n"})
-    assert _text.shannon_entropy("aaaaabbbbbaaaaabbbbb") < 3.5 < _text.shannon_entropy("Q7xKp2LmN9vRt4ZbW8cY")
+    assert textutil.shannon_entropy("aaaaabbbbbaaaaabbbbb") < 3.5 < textutil.shannon_entropy("Q7xKp2LmN9vRt4ZbW8cY")
     assert [f.path for f in run_rules(tmp_path, [rule]).findings] == ["high.txt"]
 
 
 def test_shannon_entropy_values() -> None:
-    assert _text.shannon_entropy("") == 0.0
-    assert _text.shannon_entropy("aaaa") == 0.0
-    assert _text.shannon_entropy("abcd") == pytest.approx(2.0)
+    assert textutil.shannon_entropy("") == 0.0
+    assert textutil.shannon_entropy("aaaa") == 0.0
+    assert textutil.shannon_entropy("abcd") == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("value", [
@@ -227,9 +227,9 @@ def test_secret_on_a_long_line_is_redacted_and_clipped(tmp_path: Path) -> None:
 
 
 def test_redact_helpers() -> None:
-    assert _text.redact("hf_abcdefghijkl") == "hf_a****"
-    assert _text.redact("short") == "****"
-    masked = _text.mask_known_tokens(f'login("{HF}") db=postgres://u:Pa55word@h/db')
+    assert textutil.redact("hf_abcdefghijkl") == "hf_a****"
+    assert textutil.redact("short") == "****"
+    masked = textutil.mask_known_tokens(f'login("{HF}") db=postgres://u:Pa55word@h/db')
     assert HF not in masked and "Pa55word" not in masked and "postgres://u:****@h/db" in masked
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import scan_json
 
 from auditor.analyzers import registry
 from auditor.analyzers.interface import AnalysisContext, BaseAnalyzer
-from auditor.cli import main
 from auditor.model import Asset, RawFinding, Rule
 
 FAKE_PACK = """
@@ -120,13 +119,6 @@ def run_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Run
     out_dir = tmp_path / "out"
 
     def run(root: Path, *args: str) -> tuple[int, dict[str, Any] | None, str, str]:
-        out_dir.mkdir(exist_ok=True)
-        res = out_dir / "r.json"
-        if res.exists():
-            res.unlink()
-        rc = main(["scan", str(root), "-o", str(res), *args])
-        cap = capsys.readouterr()
-        doc = json.loads(res.read_text()) if res.exists() else None
-        return rc, doc, cap.out, cap.err
+        return scan_json(out_dir, capsys, root, *args)
 
     yield run

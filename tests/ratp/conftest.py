@@ -3,13 +3,13 @@ analyzer, so that other rule packs landing later cannot change what these tests 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import scan_json
 
 from auditor.analyzers import registry
 from auditor.cli import main
@@ -45,14 +45,7 @@ def scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[RunFn]:
     out_dir = tmp_path / "out"
 
     def run(root: Path, *args: str) -> tuple[int, dict[str, Any] | None, str, str]:
-        out_dir.mkdir(exist_ok=True)
-        res = out_dir / "r.json"
-        if res.exists():
-            res.unlink()
-        rc = main(["scan", str(root), "-o", str(res), "--no-cache", *args])
-        cap = capsys.readouterr()
-        doc = json.loads(res.read_text()) if res.exists() else None
-        return rc, doc, cap.out, cap.err
+        return scan_json(out_dir, capsys, root, "--no-cache", *args)
 
     yield run
 

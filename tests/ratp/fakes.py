@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from auditor.analyzers.interface import AnalysisContext, BaseAnalyzer
-from auditor.model import Asset, RawFinding, Rule
+from core.conftest import FakeAnalyzer
 
 FAKE_PACK = """
 - id: FAKERATP-BAD-001
@@ -31,18 +28,9 @@ FAKE_PACK = """
 """
 
 
-class RatpFakeAnalyzer(BaseAnalyzer):
+class RatpFakeAnalyzer(FakeAnalyzer):
+    """The core fake (reports lines containing a word) with the RATP tests' words and rules."""
+
     name = "ratpfake"
     kinds = frozenset({"python"})
     words = {"BAD": "FAKERATP-BAD-001", "LEAK": "FAKERATP-LEAK-001"}
-
-    def analyze(self, ctx: AnalysisContext, assets: Sequence[Asset], rules: Sequence[Rule]) -> list[RawFinding]:
-        wanted = {r.id for r in rules}
-        out = []
-        for a in assets:
-            for i, line in enumerate(a.abspath.read_text("utf-8", "replace").splitlines(), start=1):
-                for word, rid in self.words.items():
-                    if word in line and rid in wanted:
-                        out.append(RawFinding(rule_id=rid, path=a.path, message=f"{word} found", start_line=i,
-                                              snippet=line.strip(), kind=a.kind))
-        return out
